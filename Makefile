@@ -1,0 +1,36 @@
+# mailroll — two commands set everything up on a fresh machine:
+#   make run    create .venv, install, process the demo mailbox, write the workbook
+#   make test   install what the tests need (Dovecot, LibreOffice, ...) and run them all
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint install install-test clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml scripts/install-test-deps.sh
+	bash scripts/install-test-deps.sh
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.test-installed
+
+run: install
+	$(BIN)/mailroll --config config.toml run --once
+
+test: install-test
+	$(BIN)/ruff check pipeline tests bench demo
+	$(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check pipeline tests bench demo
+	$(BIN)/ruff format --check pipeline tests bench demo
+
+clean:
+	rm -rf var output

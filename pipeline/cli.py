@@ -1,0 +1,274 @@
+"""The `mailroll` command: a thin layer over the stages.
+
+Each command parses its options, calls one or two core functions and turns a
+MailrollError into a one-line message with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.config import DEFAULT_CONFIG, Config, load_config
+from pipeline.errors import MailrollError
+from pipeline.models import CATEGORY_IDS
+from pipeline.process import load_rulebook, process_file
+from pipeline.report import parse_week, write_report
+from pipeline.runner import open_store, retag, run_once
+
+EXIT_ERROR = 1  # config, rules or mailbox error: nothing or not everything was done
+EXIT_MAIL_FAILED = 3  # the run finished but some mails could not be processed (see 待处理)
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(ctx.obj["config"])
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MailrollError as exc:
+            click.echo(f"mailroll: error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="Configuration file.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail to stderr.")
+@click.version_option(package_name="mailroll")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path, verbose: bool) -> None:
+    """Collect energy-saving-week reports from a mailbox into a district roll-up workbook.
+
+    \b
+    Typical use:
+      mailroll check                 # validate config.toml and rules/, try the mailbox
+      mailroll run --once            # poll, process new mail, write the workbook
+      mailroll tag report.docx       # what mailroll reads in one file, nothing stored
+      mailroll report --week 2024-W20
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("jieba", "pdfminer", "mailparser"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+    ctx.obj = {"config": config_path}
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One pass and exit (for cron). This is the default.")
+@click.pass_context
+def run(ctx: click.Context, once: bool) -> None:
+    """Poll the mailbox, process new mail and write the current roll-up.
+
+    Exit status: 0 when everything was processed, 1 when the mailbox or the
+    configuration failed, 3 when some mails could not be processed (they are
+    listed in the workbook's 待处理 sheet).
+
+    \b
+    Example:
+      mailroll --config /etc/mailroll/config.toml run --once
+    """
+    result = run_once(_config(ctx))
+    click.echo(
+        f"{result.new_mails} new mails, {result.processed} processed, {result.failed} failed"
+    )
+    if result.workbook:
+        click.echo(f"workbook: {result.workbook}")
+    if result.error:
+        click.echo(f"mailroll: error: {result.error}", err=True)
+        sys.exit(EXIT_ERROR)
+    if result.failed:
+        sys.exit(EXIT_MAIL_FAILED)
+
+
+@main.command()
+@click.option(
+    "--week", metavar="YYYY-Www", help="Only submissions of this ISO week, e.g. 2024-W20."
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Output .xlsx path.")
+@click.pass_context
+def report(ctx: click.Context, week: str | None, out: Path | None) -> None:
+    """Write the roll-up workbook from what is stored (no mailbox access).
+
+    Without --week the workbook covers every stored submission (累计).
+
+    \b
+    Example:
+      mailroll report --week 2024-W20 --out /srv/share/汇总.xlsx
+    """
+    try:
+        parse_week(week)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    config = _config(ctx)
+    book = load_rulebook(config.rules_dir)
+    store = open_store(config)
+    try:
+        path = write_report(store, config, book, week=week, out=out)
+    finally:
+        store.close()
+    click.echo(f"workbook: {path}")
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option(
+    "--explain", is_flag=True, help="Show each tag's sentence and phrase, and dropped hits."
+)
+@click.pass_context
+def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: bool) -> None:
+    """Read local files and show unit, categories, figures and summary; store nothing.
+
+    FILES may be .eml mails or documents (.docx, .pdf, .txt, ...).
+    With --json each line is an object with the keys file, unit, kind,
+    categories, evidence, figures, summary, problems.
+
+    \b
+    Example:
+      mailroll tag 观音桥街道总结.docx --json
+    """
+    config = _config(ctx)
+    book = load_rulebook(config.rules_dir)
+    for path in files:
+        sub = process_file(path, book, config.limits.max_attachment_bytes)
+        unit = sub.unit.unit
+        record = {
+            "file": str(path),
+            "unit": unit.name if unit else None,
+            "kind": sub.kind,
+            "categories": sub.categories,
+            "evidence": sub.evidence,
+            "figures": sub.figures,
+            "summary": sub.summary,
+            "problems": [f"{p.where}: {p.reason}" for p in sub.problems],
+        }
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        click.echo(f"{path}")
+        click.echo(f"  unit: {record['unit'] or '待确认 (unknown)'} [{sub.unit.how or '-'}]")
+        click.echo(f"  kind: {sub.kind}")
+        for cat, sentence in sub.evidence.items():
+            click.echo(f"  {book.rules.label(cat)} ({cat}): {sentence}")
+        click.echo(f"  figures: {json.dumps(sub.figures, ensure_ascii=False)}")
+        click.echo(f"  summary: {sub.summary}")
+        for p in sub.problems:
+            click.echo(f"  problem: {p.where}: {p.reason} — {p.action}")
+        if explain:
+            _explain(sub, book)
+
+
+def _explain(sub: object, book: object) -> None:
+    from pipeline.tagging import tag as tag_text
+
+    for res in sub.documents:  # type: ignore[attr-defined]
+        tagging = tag_text(res.document.text, book.rules)  # type: ignore[attr-defined]
+        click.echo(f"  -- {res.document.name}")
+        for t in tagging.tags:
+            click.echo(f"     + {t.category} «{t.phrase}»: {t.sentence}")
+        for d in tagging.dropped:
+            click.echo(
+                f"     - {d.tag.category} «{d.tag.phrase}» dropped ({d.reason}): {d.tag.sentence}"
+            )
+
+
+@main.command(name="retag")
+@click.pass_context
+def retag_cmd(ctx: click.Context) -> None:
+    """Re-run parse → tag on every stored mail with the current rules/ and roster.
+
+    Use after editing rules/categories.toml or rules/roster.toml; the mailbox
+    is not touched. Then run `mailroll report` for a fresh workbook.
+
+    \b
+    Example:
+      mailroll retag && mailroll report
+    """
+    done, failed = retag(_config(ctx))
+    click.echo(f"{done} mails re-tagged, {failed} failed")
+    if failed:
+        sys.exit(EXIT_MAIL_FAILED)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output for monitoring.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show the last run, counts of mails and submissions, and open problems.
+
+    \b
+    Example:
+      mailroll status --json
+    """
+    config = _config(ctx)
+    store = open_store(config)
+    try:
+        counts = store.counts()
+        last = store.last_run()
+        info = {
+            **counts,
+            "last_run": dict(last) if last else None,
+            "database": str(config.storage.database),
+        }
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    click.echo(f"database: {info['database']}")
+    click.echo(
+        f"mails: {counts['mails']}  submissions: {counts['submissions']}  "
+        f"pending: {counts['pending']}  failed: {counts['failed']}  problems: {counts['problems']}"
+    )
+    if last:
+        click.echo(
+            f"last run: {last['command']} started {last['started_at']} finished "
+            f"{last['finished_at'] or '(not finished)'}; {last['new_mails']} new, "
+            f"{last['processed']} processed"
+            + (f"; error: {last['error']}" if last["error"] else "")
+        )
+    else:
+        click.echo("last run: never")
+
+
+@main.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate config.toml and rules/, and try the mailbox.
+
+    Prints what was checked; exits 1 with the file, key and fix on the first
+    problem.
+
+    \b
+    Example:
+      mailroll --config /etc/mailroll/config.toml check
+    """
+    config = _config(ctx)
+    click.echo(f"config: {config.path} ok")
+    book = load_rulebook(config.rules_dir)
+    n_rules, n_units = len(book.rules.categories), len(book.roster.units)
+    click.echo(f"rules: {n_rules} categories, roster of {n_units} units ok")
+    missing = [c for c in CATEGORY_IDS if c not in {r.id for r in book.rules.categories}]
+    if missing:
+        click.echo(f"note: no rules for {', '.join(missing)}")
+    if not config.mailbox.path.is_dir():
+        raise MailrollError("mail folder not found", str(config.mailbox.path))
+    click.echo(f"mailbox: {config.mailbox.source} {config.mailbox.path} ok")

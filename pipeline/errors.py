@@ -1,0 +1,45 @@
+"""One root error with a few meaningful subclasses.
+
+Each error carries the context a person needs to act on it: the file, the key,
+the mail. The CLI turns any `MailrollError` into a one-line message and a
+non-zero exit code; anything else is a bug and keeps its traceback.
+"""
+
+
+class MailrollError(Exception):
+    """Root of every error mailroll raises on purpose."""
+
+    def __init__(self, message: str, *context: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+
+    def __str__(self) -> str:
+        if not self.context:
+            return self.message
+        return f"{self.message} ({'; '.join(self.context)})"
+
+
+class ConfigError(MailrollError):
+    """config.toml or a rules/ file is missing, malformed or inconsistent."""
+
+
+class MailboxError(MailrollError):
+    """The mailbox could not be read: login, network, folder."""
+
+
+class ParseError(MailrollError):
+    """A raw mail could not be parsed into a Message."""
+
+
+class ExtractError(MailrollError):
+    """An attachment's text could not be extracted.
+
+    `reason` is the Chinese line shown to the official in the 待处理 sheet and
+    `action` what they can do about it.
+    """
+
+    def __init__(self, reason: str, action: str = "", *context: str) -> None:
+        super().__init__(reason, *context)
+        self.reason = reason
+        self.action = action

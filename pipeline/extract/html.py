@@ -1,0 +1,55 @@
+"""HTML (mail bodies, .htm attachments) to plain text with the stdlib parser."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from pipeline.extract import reader
+from pipeline.extract.text import decode_text
+
+_BLOCK = {
+    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "section", "article", "blockquote", "pre", "hr", "title",
+}  # fmt: skip
+_SKIP = {"script", "style", "head"}
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append("\t")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML document, one block per line."""
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts).replace("\xa0", " ")
+    lines = (re.sub(r"[ \t\u3000]+", " ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+@reader("html")
+def read_html(data: bytes) -> str:
+    return html_to_text(decode_text(data))

@@ -1,0 +1,186 @@
+"""Plain values passed between the stages.
+
+Every stage is a function of these frozen dataclasses; only the ends of the
+flow (sources, store, report) touch the outside world.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+CATEGORY_IDS: tuple[str, ...] = (
+    "green_commute",
+    "low_carbon_day",
+    "power_saving",
+    "livestream",
+    "quiz",
+    "publicity",
+    "green_office",
+)
+FIGURE_KEYS: tuple[str, ...] = ("participants", "leaflets", "banners", "boards", "events")
+KINDS: tuple[str, ...] = ("report", "notice", "unrelated")
+
+
+@dataclass(frozen=True)
+class RawMail:
+    """A mail's bytes exactly as the mailbox gave them."""
+
+    source: str  # which mailbox/folder, e.g. "maildir:demo/mail"
+    key: str  # identity inside the source: relative path, or "uidvalidity:uid"
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the pipeline could not fully handle, shown in 待处理."""
+
+    where: str  # "邮件", "正文" or the attachment's file name
+    reason: str  # Chinese: what went wrong
+    action: str = ""  # Chinese: what the official can do about it
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Message:
+    """A parsed mail: who, when, what it says, what it carries."""
+
+    message_id: str
+    sender: str  # lower-cased address
+    sender_name: str
+    subject: str
+    date: datetime | None  # timezone-aware
+    body: str  # plain text (HTML bodies converted)
+    attachments: tuple[Attachment, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """Text taken from one mail body or one attachment."""
+
+    name: str  # "正文", a file name, or "bundle.zip/inner.docx"
+    filetype: str  # detected type: body, docx, pdf, txt, html, image, ...
+    text: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A reporting unit of the roster."""
+
+    id: str
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    senders: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """Which unit sent a submission, and why we think so."""
+
+    unit: Unit | None
+    how: str = ""  # "sender", "subject", "filename", "text" or "" when unknown
+    evidence: str = ""  # the address or name that matched
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One category found in a text, with the sentence behind it."""
+
+    category: str
+    sentence: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a text says: kind, categories with evidence, figures, summary."""
+
+    kind: str = "unrelated"
+    tags: tuple[Tag, ...] = ()
+    figures: Mapping[str, int] = field(default_factory=dict)
+    summary: str = ""
+
+    @property
+    def categories(self) -> list[str]:
+        found = {t.category for t in self.tags}
+        return [c for c in CATEGORY_IDS if c in found] + sorted(found - set(CATEGORY_IDS))
+
+    @property
+    def evidence(self) -> dict[str, str]:
+        first: dict[str, str] = {}
+        for t in self.tags:
+            first.setdefault(t.category, t.sentence)
+        return first
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    document: Document
+    analysis: Analysis
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Everything worked out for one mail (or one local file)."""
+
+    unit: UnitMatch
+    documents: tuple[DocumentResult, ...] = ()
+    photos: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        kinds = {d.analysis.kind for d in self.documents}
+        for k in KINDS:
+            if k in kinds:
+                return k
+        return "unrelated"
+
+    @property
+    def categories(self) -> list[str]:
+        found = {c for d in self.documents for c in d.analysis.categories}
+        return [c for c in CATEGORY_IDS if c in found] + sorted(found - set(CATEGORY_IDS))
+
+    @property
+    def evidence(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for d in self.documents:
+            for cat, sentence in d.analysis.evidence.items():
+                out.setdefault(cat, sentence)
+        return out
+
+    @property
+    def figures(self) -> dict[str, int]:
+        """The largest figure of each kind across the documents (usually the total)."""
+        out: dict[str, int] = {}
+        for d in self.documents:
+            for key, value in d.analysis.figures.items():
+                out[key] = max(value, out.get(key, 0))
+        return out
+
+    @property
+    def summary(self) -> str:
+        """Summary of the richest document (most categories, then longest text)."""
+        best = max(
+            self.documents,
+            key=lambda d: (
+                len(d.analysis.tags) > 0,
+                len(d.analysis.categories),
+                len(d.document.text),
+            ),
+            default=None,
+        )
+        return best.analysis.summary if best else ""

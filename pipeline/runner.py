@@ -1,0 +1,144 @@
+"""The jobs behind the commands: poll, process what is pending, retag, run once.
+
+Each mail is processed inside a guard: whatever goes wrong with one mail is
+recorded as a problem row (shown in 待处理) and the run goes on. An attempt is
+counted before the work starts, so a mail that crashes the whole process is set
+aside after `limits.max_attempts` tries instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.errors import MailboxError, ParseError
+from pipeline.models import Problem
+from pipeline.parse import parse
+from pipeline.process import Rulebook, load_rulebook, process_message
+from pipeline.report import write_report
+from pipeline.sources import fetch_maildir
+from pipeline.store import Store, StoredMail
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    new_mails: int = 0
+    processed: int = 0
+    failed: int = 0
+    workbook: Path | None = None
+    error: str | None = None
+
+
+def open_store(config: Config) -> Store:
+    return Store(config.storage.database, config.storage.archive)
+
+
+def poll(store: Store, config: Config) -> int:
+    """Archive every mail the store has not seen; return how many were new."""
+    new = 0
+    for raw in fetch_maildir(config.mailbox.path, store.is_seen):
+        _, is_new = store.save_raw(raw.source, raw.key, raw.data)
+        new += is_new
+    return new
+
+
+def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) -> bool:
+    """Parse, extract, identify and tag one stored mail; record a problem on failure."""
+    attempts = store.begin_attempt(mail.sha256)
+    if attempts > config.limits.max_attempts:
+        store.save_failure(
+            mail.sha256,
+            Problem(
+                "邮件",
+                f"处理已失败 {attempts - 1} 次，不再自动重试",
+                f"原始邮件保存在 {mail.path}，请人工查看；修复后可运行 mailroll retag",
+            ),
+        )
+        return False
+    try:
+        message = parse(mail.path.read_bytes(), config.campaign.timezone)
+        submission = process_message(message, book, config.limits.max_attachment_bytes)
+    except ParseError as exc:
+        log.warning("mail %s could not be parsed: %s", mail.sha256[:12], exc)
+        store.save_failure(
+            mail.sha256,
+            Problem("邮件", f"邮件无法解析（{exc}）", f"原始邮件保存在 {mail.path}，请人工查看"),
+        )
+        return False
+    except Exception as exc:  # the guard: one bad mail must not stop the run
+        log.exception("mail %s failed", mail.sha256[:12])
+        store.save_failure(
+            mail.sha256,
+            Problem(
+                "邮件",
+                f"处理出错（{exc.__class__.__name__}: {exc}）",
+                f"原始邮件保存在 {mail.path}，请人工查看并报告此问题",
+            ),
+        )
+        return False
+    store.save_submission(mail.sha256, message, submission)
+    return True
+
+
+def process_pending(store: Store, config: Config, book: Rulebook) -> tuple[int, int]:
+    """Process every archived mail not yet done; return (processed, failed)."""
+    done = failed = 0
+    for mail in store.pending():
+        if process_one(store, mail, book, config):
+            done += 1
+        else:
+            failed += 1
+    return done, failed
+
+
+def retag(config: Config) -> tuple[int, int]:
+    """Re-run parse → tag on every stored mail with the current rules and roster."""
+    book = load_rulebook(config.rules_dir)
+    store = open_store(config)
+    try:
+        done = failed = 0
+        for mail in store.all_mails():
+            store.reset_attempts(mail.sha256)
+            if process_one(store, mail, book, config):
+                done += 1
+            else:
+                failed += 1
+        return done, failed
+    finally:
+        store.close()
+
+
+def run_once(config: Config) -> RunResult:
+    """One poll, processing of everything pending, and the roll-up workbook."""
+    book = load_rulebook(config.rules_dir)
+    store = open_store(config)
+    started = time.monotonic()
+    run_id = store.start_run("run")
+    new = done = failed = 0
+    error = None
+    workbook = None
+    try:
+        try:
+            new = poll(store, config)
+        except MailboxError as exc:
+            error = str(exc)
+            store.save_poll_problem(
+                Problem("邮箱", f"读取邮箱失败：{exc}", "检查 config.toml 的 [mailbox] 设置与网络")
+            )
+            log.error("poll failed: %s", exc)
+        done, failed = process_pending(store, config, book)
+        workbook = write_report(store, config, book)
+    finally:
+        problems = store.counts()["problems"]
+        store.finish_run(run_id, new, done, problems, error)
+        store.close()
+    log.info(
+        "run: %d new mails, %d processed, %d failed, %d open problems, %.1fs",
+        new, done, failed, problems, time.monotonic() - started,
+    )  # fmt: skip
+    return RunResult(new, done, failed, workbook, error)
