@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8))
 

@@ -74,7 +74,8 @@ def test_forwarded_mail_attachment_is_kept_as_eml_bytes() -> None:
     inner = make_mail(subject="原始邮件", body="低碳日活动")
     outer = (
         b"From: a@jiangbei.example\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n"
-        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n'
+        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain\r\n\r\n"
         b"see below\r\n--B\r\nContent-Type: message/rfc822\r\n"
         b"Content-Disposition: attachment\r\n\r\n" + inner + b"\r\n--B--\r\n"
     )
