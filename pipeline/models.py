@@ -143,11 +143,13 @@ class Submission:
 
     @property
     def kind(self) -> str:
-        kinds = {d.analysis.kind for d in self.documents}
-        for k in KINDS:
-            if k in kinds:
-                return k
-        return "unrelated"
+        """The kind of the richest document: a forwarded notice with a blank form attached
+        is a notice, a cover note with the report attached is a report."""
+        if not self.documents:
+            return "unrelated"
+        rank = {k: i for i, k in enumerate(reversed(KINDS))}  # ties: report > notice
+        best = max(self.documents, key=lambda d: (len(d.analysis.tags), rank[d.analysis.kind]))
+        return best.analysis.kind
 
     @property
     def categories(self) -> list[str]:

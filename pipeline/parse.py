@@ -93,7 +93,7 @@ def parse(data: bytes, default_tz: timezone | Any = CHINA) -> Message:
         raise ParseError("empty mail")
 
     problems: list[Problem] = []
-    sender_name, sender = _sender(msg.get("From"))
+    sender_name, sender = _sender(_raw_header(msg, "From"))
     attachments = tuple(_attachments(msg))
     # mail-parser also lists the text of attached (forwarded) mails as body text
     forwarded = _forwarded_texts(attachments)
@@ -108,12 +108,21 @@ def parse(data: bytes, default_tz: timezone | Any = CHINA) -> Message:
         message_id=str(msg.get("Message-ID", "") or "").strip(),
         sender=sender,
         sender_name=sender_name,
-        subject=decode_header_value(msg.get("Subject")),
+        subject=decode_header_value(_raw_header(msg, "Subject")),
         date=_date(msg.get("Date"), default_tz),
         body=body,
         attachments=attachments,
         problems=tuple(problems),
     )
+
+
+def _raw_header(msg: Any, name: str) -> str | None:
+    """A header as it came (8-bit bytes as surrogate escapes): ``msg.get`` would turn raw
+    GBK bytes into U+FFFD before we could decode them."""
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
 
 
 def _forwarded_texts(attachments: tuple[Attachment, ...]) -> set[str]:

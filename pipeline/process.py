@@ -48,9 +48,11 @@ def load_rulebook(rules_dir: Path) -> Rulebook:
     )
 
 
-def analyse(text: str, rules: Rules) -> Analysis:
-    """Kind, categories with evidence, figures and summary of one text."""
-    tagging = tag(text, rules)
+def analyse(text: str, rules: Rules, title: str = "") -> Analysis:
+    """Kind, categories with evidence, figures and summary of one text.
+
+    `title` (the mail subject, or the file name) helps tell a notice from a report."""
+    tagging = tag(text, rules, title)
     return Analysis(
         kind=tagging.kind,
         tags=tagging.tags,
@@ -81,7 +83,7 @@ def process_message(message: Message, book: Rulebook, max_bytes: int | None = No
         filenames=[a.filename for a in message.attachments],
         texts=[d.text for d in documents if d.filetype != "body"] + [message.body],
     )
-    return _submission(unit, documents, photos, problems, book)
+    return _submission(unit, documents, photos, problems, book, message.subject)
 
 
 def process_file(path: Path, book: Rulebook, max_bytes: int | None = None) -> Submission:
@@ -100,10 +102,14 @@ def _submission(
     photos: list[str],
     problems: list[Problem],
     book: Rulebook,
+    title: str = "",
 ) -> Submission:
     if unit.unit is None:
         problems.append(UNKNOWN_UNIT)
-    results = tuple(DocumentResult(d, analyse(d.text, book.rules)) for d in documents)
+    results = tuple(
+        DocumentResult(d, analyse(d.text, book.rules, title if d.filetype == "body" else d.name))
+        for d in documents
+    )
     return Submission(unit=unit, documents=results, photos=tuple(photos), problems=tuple(problems))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.models import Tag
-from pipeline.tagging import sentences
+from pipeline.tagging import is_title, sentences
 
 MAX_CHARS = 120
 MAX_SENTENCES = 3
@@ -21,7 +21,7 @@ def summarize(text: str, tags: Sequence[Tag]) -> str:
     evidence = {t.sentence for t in tags}
     candidates = [s for s in sentences(text) if s in evidence]
     if not candidates:
-        candidates = [s for s in sentences(text)[1:] if len(s) >= 10][:1]
+        candidates = [s for s in sentences(text) if len(s) >= 10 and not is_title(s)][:1]
     picked: list[str] = []
     for sentence in candidates:
         if len(picked) == MAX_SENTENCES:

@@ -166,26 +166,48 @@ class Segmenter:
         return cuts
 
 
-def document_kind(text: str, rules: Rules, has_tags: bool) -> str:
-    """ "notice" when the title says 通知/倡议书/方案 (and not 总结/情况), "unrelated" when
-    nothing in it concerns the campaign, else "report"."""
-    head = "\n".join(text.strip().splitlines()[:_TITLE_LINES])
-    report_words = ("总结", "情况", "报告", "简报", "动态", "汇报", "开展了")
+_REPORT_WORDS = ("总结", "情况", "报告", "简报", "动态", "汇报", "开展了")
+_TITLE_WORDS = ("总结", "通知", "情况", "方案", "报告", "简报", "动态", "倡议", "汇报")
+
+
+def is_title(line: str) -> bool:
+    """A heading line: no closing punctuation and names the document type."""
+    line = line.strip()
+    return (
+        0 < len(line) <= 60
+        and line[-1] not in "。！？；!?;，,："
+        and any(w in line for w in _TITLE_WORDS)
+    )
+
+
+def document_kind(text: str, rules: Rules, has_tags: bool, title: str = "") -> str:
+    """Return "notice" when the title says 通知/倡议书/方案 (and not 总结/情况) or the text is
+    addressed to many units (各街道、各部门：), "unrelated" when nothing in it concerns
+    the campaign, else "report". `title` is the mail subject or file name, if any."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    heading = "\n".join([title, *(ln for ln in lines[:_TITLE_LINES] if is_title(ln))])
     if not has_tags and not any(w in text for w in rules.campaign):
         return "unrelated"
-    if any(w in head for w in rules.notice) and not any(w in head for w in report_words):
+    forwarded = title.lower().startswith(("转发", "fwd", "fw:", "转："))
+    if not forwarded and any(w in heading for w in _REPORT_WORDS):
+        return "report"
+    addressed_to_all = any(ln.startswith("各") and ln.endswith(("：", ":")) for ln in lines[:3])
+    if addressed_to_all or any(w in heading for w in rules.notice):
         return "notice"
     return "report"
 
 
-def tag(text: str, rules: Rules) -> Tagging:
-    """Find the categories a text reports (or, in a notice, asks for), with evidence."""
+def tag(text: str, rules: Rules, title: str = "") -> Tagging:
+    """Find the categories a text reports (or, in a notice, asks for), with evidence.
+
+    Heading lines are not evidence: a title naming the campaign (…全国低碳日活动总结)
+    says nothing about what was done."""
     segmenter = Segmenter(rules.words)
     kept: list[Tag] = []
     dropped: list[Dropped] = []
-    provisional_kind = document_kind(text, rules, has_tags=True)
+    provisional_kind = document_kind(text, rules, has_tags=True, title=title)
     for sentence in sentences(text):
-        hits = _hits(sentence, rules)
+        hits = [] if is_title(sentence) else _hits(sentence, rules)
         if not hits:
             continue
         cuts = segmenter.boundaries(sentence)
@@ -200,7 +222,7 @@ def tag(text: str, rules: Rules) -> Tagging:
             else:
                 kept.append(t)
                 found.add(rule.id)
-    kind = document_kind(text, rules, has_tags=bool(kept))
+    kind = document_kind(text, rules, has_tags=bool(kept), title=title)
     return Tagging(kind=kind, tags=tuple(kept), dropped=tuple(dropped))
 
 

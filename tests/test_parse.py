@@ -97,3 +97,15 @@ def test_garbage_is_a_parse_error_or_an_empty_message_never_a_crash() -> None:
     except ParseError:
         return
     assert msg.sender == ""
+
+
+def test_raw_8bit_gbk_subject_and_sender_name() -> None:
+    raw = (
+        b"From: " + "石马河街道".encode("gbk") + b" <x@example.com>\r\n"
+        b"Subject: " + "石马河街道节能宣传周总结".encode("gb18030") + b"\r\n"
+        b"Content-Type: text/plain; charset=gbk\r\n\r\n" + "正文".encode("gbk") + b"\r\n"
+    )
+    msg = parse(raw)
+    assert msg.subject == "石马河街道节能宣传周总结"
+    assert msg.sender_name == "石马河街道"
+    assert msg.body.strip() == "正文"

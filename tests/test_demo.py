@@ -1,0 +1,38 @@
+"""`make run` on the demo mailbox fills every sheet with what the demo mails say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from pipeline.runner import run_once
+from tests.conftest import REPO, Workspace, write_config
+
+
+def test_demo_mailbox_fills_every_sheet(workspace: Workspace) -> None:
+    workspace.config_path = write_config(workspace.root, REPO / "demo" / "mail")
+    result = run_once(workspace.config)
+    demo_mails = len(list((REPO / "demo" / "mail").glob("*.eml")))
+    assert demo_mails >= 28
+    assert (result.new_mails, result.processed, result.failed) == (demo_mails, demo_mails, 0)
+    assert isinstance(result.workbook, Path)
+    wb = openpyxl.load_workbook(result.workbook)
+    for sheet in wb.sheetnames:
+        assert wb[sheet].max_row >= 4, f"{sheet} has no data rows"
+
+    summary = {r[2]: r for r in wb["汇总"].iter_rows(min_row=3, values_only=True)}
+    assert summary["观音桥街道办事处"][3] == "按时"
+    assert summary["郭家沱街道办事处"][3] == "逾期"  # first mail on 20 May
+    assert summary["重庆市江北区医疗保障局"][3] == "按时"  # 23:40 on the deadline day
+    assert summary["五宝镇人民政府"][3] == "未报送"
+    # the bureau only forwarded the notice: that is not a report
+    assert summary["重庆市江北区机关事务管理局"][3] == "未报送"
+
+    problems = [r[4] for r in wb["待处理"].iter_rows(min_row=3, values_only=True)]
+    assert problems.count("未能识别报送单位（待确认）") == 2
+    assert "暂不支持的文件类型 .wps" in problems
+
+    kinds = [(r[3], r[4], r[7]) for r in wb["明细"].iter_rows(min_row=3, values_only=True)]
+    notice = "转发：重庆市机关事务管理局关于开展2024年节能宣传周和全国低碳日活动的通知"
+    assert (notice, "正文", "通知/倡议") in kinds
