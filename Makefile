@@ -25,12 +25,12 @@ run: install
 	$(BIN)/mailroll --config config.toml run --once
 
 test: install-test
-	$(BIN)/ruff check pipeline tests bench demo
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 lint: install-test
-	$(BIN)/ruff check pipeline tests bench demo
-	$(BIN)/ruff format --check pipeline tests bench demo
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf var output
