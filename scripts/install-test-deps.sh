@@ -29,6 +29,11 @@ if ((${#missing[@]} == 0)); then
     exit 0
 fi
 
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-deps: no apt-get here; install by hand: ${missing[*]}" >&2
+    exit 1
+fi
+
 if [[ "$(id -u)" -eq 0 ]]; then
     SUDO=()
 elif command -v sudo >/dev/null 2>&1; then
@@ -39,13 +44,11 @@ else
 fi
 
 echo "install-test-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -q
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 
-# dovecot-core's postinst starts the system-wide service where an init system
-# runs; the tests use their own instance and do not need it.
-if command -v dovecot >/dev/null 2>&1; then
-    echo "install-test-deps: $(dovecot --version 2>/dev/null || echo dovecot) ready"
-fi
+echo "install-test-deps: installed ${missing[*]}"
+# Note: where systemd runs, dovecot-core's postinst also starts the system-wide
+# service (ports 143/993). The tests never use it: tests/dovecot.py runs its own
+# instance from its own config on free high ports.

@@ -15,6 +15,8 @@ import pytest
 from pipeline.config import Config, load_config
 from pipeline.process import Rulebook, load_rulebook
 
+pytest_plugins = ["tests.dovecot_fixtures"]  # the `dovecot` fixture: a real IMAP server
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
