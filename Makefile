@@ -26,7 +26,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	MAILROLL_REQUIRE_DOVECOT=1 $(BIN)/python -m pytest -q
 
 lint: install-test
 	$(BIN)/ruff check .
