@@ -16,7 +16,7 @@ import click
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.errors import MailrollError
 from pipeline.models import CATEGORY_IDS
-from pipeline.process import load_rulebook, process_file
+from pipeline.process import extraction_limits, load_rulebook, process_file
 from pipeline.report import parse_week, write_report
 from pipeline.runner import open_store, retag, run_once
 
@@ -148,7 +148,7 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     for path in files:
-        sub = process_file(path, book, config.limits.max_attachment_bytes)
+        sub = process_file(path, book, extraction_limits(config.limits))
         unit = sub.unit.unit
         record = {
             "file": str(path),

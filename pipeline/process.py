@@ -6,11 +6,11 @@ the mailbox, so `mailroll tag` and the stored pipeline give the same answer.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.extract import detect_type, extract
+from pipeline.config import Limits as ConfigLimits
+from pipeline.extract import IMAGE_TYPES, Limits, detect_type, extract
 from pipeline.figures import figures
 from pipeline.models import (
     Analysis,
@@ -59,15 +59,32 @@ def analyse(text: str, rules: Rules) -> Analysis:
     )
 
 
-def process_message(message: Message, book: Rulebook, max_bytes: int | None = None) -> Submission:
+def extraction_limits(limits: ConfigLimits) -> Limits:
+    """The extraction limits from config.toml's [limits]."""
+    return Limits(
+        max_attachment_bytes=limits.max_attachment_bytes,
+        max_message_bytes=limits.max_message_bytes,
+        timeout_s=limits.extract_timeout_s,
+        memory_mb=limits.extract_memory_mb,
+    )
+
+
+def process_message(message: Message, book: Rulebook, limits: Limits | None = None) -> Submission:
     """Work out unit, categories, figures and problems for one parsed mail."""
+    limits = limits or Limits()
     documents: list[Document] = []
     photos: list[str] = []
     problems: list[Problem] = list(message.problems)
     if message.body.strip():
         documents.append(Document(name="正文", filetype="body", text=message.body))
+    budget = limits.max_message_bytes
     for att in message.attachments:
-        got = extract(att.filename, att.data, max_bytes)
+        if not _is_photo(att.filename, att.data):  # photos are only counted, never read
+            if len(att.data) > budget:
+                problems.append(_over_message_limit(att.filename, limits))
+                continue
+            budget -= len(att.data)
+        got = extract(att.filename, att.data, limits)
         documents.extend(got.documents)
         photos.extend(got.photos)
         problems.extend(got.problems)
@@ -84,12 +101,12 @@ def process_message(message: Message, book: Rulebook, max_bytes: int | None = No
     return _submission(unit, documents, photos, problems, book)
 
 
-def process_file(path: Path, book: Rulebook, max_bytes: int | None = None) -> Submission:
+def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Submission:
     """The same work on a local file: a whole .eml, or one document."""
     data = path.read_bytes()
     if _looks_like_mail(path, data):
-        return process_message(parse(data), book, max_bytes)
-    got = extract(path.name, data, max_bytes)
+        return process_message(parse(data), book, limits)
+    got = extract(path.name, data, limits or Limits())
     unit = identify(book.roster, filenames=[path.name], texts=[d.text for d in got.documents])
     return _submission(unit, list(got.documents), list(got.photos), list(got.problems), book)
 
@@ -107,14 +124,22 @@ def _submission(
     return Submission(unit=unit, documents=results, photos=tuple(photos), problems=tuple(problems))
 
 
-_MAIL_HEADER = re.compile(
-    rb"^(from|received|return-path|message-id|mime-version|date|subject)\s*:", re.I
-)
-
-
 def _looks_like_mail(path: Path, data: bytes) -> bool:
     """A .eml file, or a file with no telling extension that starts with mail headers."""
     suffix = path.suffix.lower()
     if suffix in (".eml", ".msg", ".mbox"):
         return suffix != ".msg"  # Outlook .msg is OLE, not RFC 822
-    return detect_type(data, "") == "bin" and bool(_MAIL_HEADER.match(data.lstrip()[:200]))
+    return detect_type(data[:4096], "") == "eml"
+
+
+def _is_photo(filename: str, data: bytes) -> bool:
+    # the first bytes are enough for image magic numbers, and cheap for anything else
+    return detect_type(data[:64], filename) in IMAGE_TYPES
+
+
+def _over_message_limit(filename: str, limits: Limits) -> Problem:
+    return Problem(
+        filename,
+        f"邮件附件总大小超过上限（{limits.max_message_bytes / 2**20:.0f} MB），该附件未读取",
+        "请打开原始邮件人工查看，或调大 config.toml 中的 limits.max_message_mb",
+    )
