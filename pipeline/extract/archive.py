@@ -138,10 +138,26 @@ def zip_entry_name(info: zipfile.ZipInfo) -> str:
         return unicode_path
     if info.flag_bits & 0x800:
         return info.orig_filename
+    return decode_name(raw)
+
+
+def decode_name(raw: bytes) -> str:
+    """A file name in unknown bytes: UTF-8, else GBK (Chinese Windows), else code page 437.
+
+    GBK is accepted only when it decodes cleanly into ordinary characters; a
+    Russian or Western name would come out as private-use noise.
+    """
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode("gb18030", "replace")
+        pass
+    try:
+        name = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        name = ""
+    if name and not any("\ue000" <= ch <= "\uf8ff" for ch in name):
+        return name
+    return raw.decode("cp437")
 
 
 def _unicode_path_field(extra: bytes, raw_name: bytes) -> str:
@@ -225,10 +241,7 @@ def _libarchive_name(entry: object) -> str:
     raw = ffi.entry_pathname(entry._entry_p)  # type: ignore[attr-defined]
     if raw is None:
         return str(entry.pathname or "")  # type: ignore[attr-defined]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030", "replace")
+    return decode_name(raw)
 
 
 def _entry_encrypted(entry: object) -> bool:

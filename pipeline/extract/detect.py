@@ -61,6 +61,8 @@ def detect_type(data: bytes, filename: str = "") -> str:
     sniff = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sniff.startswith((b"<!doctype html", b"<html", b"<meta", b"<head", b"<body")):
         return "html"
+    if ext in _OLE_EXTS and _is_plain_text(data[:1024]):
+        return "txt"  # a text stub or export named .xls/.doc ("Attachment ... not found")
     if ext == "eml" or (ext == "" and looks_like_mail(data)):
         return "eml"
     return ext or "bin"
@@ -78,6 +80,13 @@ def looks_like_mail(data: bytes) -> bool:
     if head.startswith(b"From "):  # mbox separator line
         head = head.split(b"\n", 1)[-1]
     return bool(_MAIL_HEADER.match(head))
+
+
+def _is_plain_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    controls = sum(1 for b in head if b < 0x20 and b not in b"\t\r\n\x0c")
+    return controls == 0
 
 
 def _zip_type(data: bytes, ext: str) -> str:

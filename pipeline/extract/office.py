@@ -41,12 +41,12 @@ def read_doc(data: bytes) -> str:
         text = _antiword(data)
         if text.strip():
             return text
-    return convert_to_text(data, "doc")
+    return convert_to_text(data, "doc", "MS Word 97")
 
 
 @reader("rtf")
 def read_rtf(data: bytes) -> str:
-    return convert_to_text(data, "rtf")
+    return convert_to_text(data, "rtf", "Rich Text Format")
 
 
 @reader("pptx")
@@ -118,8 +118,12 @@ def _untable(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def convert_to_text(data: bytes, ext: str) -> str:
-    """Text of a document LibreOffice can open, through its HTML export (all sheets)."""
+def convert_to_text(data: bytes, ext: str, import_filter: str) -> str:
+    """Text of a document LibreOffice can open, through its HTML export (all sheets).
+
+    The import filter is named so that LibreOffice does not fall back to
+    reading a damaged file as plain text and hand back binary noise.
+    """
     if not shutil.which(LIBREOFFICE):
         raise ExtractError(
             f"服务器未安装 LibreOffice，无法读取 .{ext} 文件",
@@ -132,7 +136,7 @@ def convert_to_text(data: bytes, ext: str) -> str:
             [
                 LIBREOFFICE, "--headless", "--norestore", "--nologo", "--nolockcheck",
                 f"-env:UserInstallation={profile_dir(os.getpid()).as_uri()}",
-                "--convert-to", "html", "--outdir", tmp, str(source),
+                f"--infilter={import_filter}", "--convert-to", "html", "--outdir", tmp, str(source),
             ],
             memory_mb=_OFFICE_MEMORY_MB,
         )  # fmt: skip

@@ -58,6 +58,8 @@ def _mp_context() -> Any:
 def _serve(conn: Connection, memory_mb: int) -> None:
     """Worker main loop: read requests from the pipe until it closes."""
     os.setpgid(0, 0)  # own process group, so the parent can kill helper tools with us
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # parsers that print (xlrd) must not corrupt `mailroll tag --json`
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     limit_memory(memory_mb)
     while True:

@@ -54,15 +54,15 @@ def read_xls(data: bytes) -> str:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     except MemoryError:
         raise
     except xlrd.XLRDError as exc:
         if "encrypted" in str(exc).lower():
             raise _ENCRYPTED from None
-        return convert_to_text(data, "xls")
+        return convert_to_text(data, "xls", "MS Excel 97")
     except Exception:  # xlrd asserts on damaged string tables; LibreOffice is lenient
-        return convert_to_text(data, "xls")
+        return convert_to_text(data, "xls", "MS Excel 97")
     lines: list[str] = []
     try:
         for index in range(book.nsheets):
