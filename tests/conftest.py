@@ -16,7 +16,11 @@ from pipeline.config import Config, load_config
 from pipeline.process import Rulebook, load_rulebook
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout; a worktree under wt/ finds it one level further up
+SHARED = next(
+    (p / "shared" for p in REPO.parents if (p / "shared" / "corpus").is_dir()),
+    REPO.parent / "shared",
+)
 
 
 @pytest.fixture(scope="session")

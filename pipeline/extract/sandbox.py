@@ -34,7 +34,7 @@ from pipeline.extract import Extraction, Limits, extract_one, problem
 log = logging.getLogger(__name__)
 
 MAX_TASKS = 500  # files read by one worker before it is replaced
-_GRACE_S = 5.0  # extra time for pickling/unpickling large inputs and results
+_GRACE_S = 2.0  # extra time for pickling/unpickling large inputs and results
 
 _context: Any = None
 _context_lock = threading.Lock()
