@@ -7,15 +7,25 @@ import re
 
 from charset_normalizer import from_bytes
 
+from pipeline.errors import ExtractError
 from pipeline.extract import reader
 
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _CJK = re.compile("[\u3400-\u9fff]")
 
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
 @reader("txt")
 def read_text(data: bytes) -> str:
-    return decode_text(data)
+    text = decode_text(data)
+    if len(_CONTROL.findall(text[:65536])) > len(text[:65536]) // 20:
+        raise ExtractError(
+            "文件内容不是文字（可能是改了扩展名的其他格式文件）",
+            "请打开原始邮件人工查看，或请报送单位改用 docx/pdf 格式",
+        )
+    return text
 
 
 def decode_text(data: bytes) -> str:
