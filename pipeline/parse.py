@@ -157,6 +157,7 @@ def _attachments(msg: Any) -> list[Attachment]:
             bool(name)
             or disposition == "attachment"
             or (part.get("Content-ID") and part.get_content_maintype() not in ("text", "multipart"))
+            or part.get_content_type() == "message/rfc822"  # forwarded inline: read as a mail
         )
         if not is_file or part.get_content_maintype() == "multipart":
             continue
