@@ -24,12 +24,14 @@ import multiprocessing
 import os
 import queue
 import resource
+import shutil
 import signal
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
 from pipeline.extract import Extraction, Limits, extract_one, problem
+from pipeline.extract.office import profile_dir
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +103,18 @@ class Worker:
             self._conn.send((name, data, limits, depth))
         self._tasks += 1
         try:
-            if self._conn.poll(limits.timeout_s + _GRACE_S):
-                result: Extraction = self._conn.recv()
-                if self._tasks >= MAX_TASKS:
-                    self.stop()
-                return result
-        except (EOFError, ConnectionResetError, OSError):
-            pass
-        else:
+            answered = self._conn.poll(limits.timeout_s + _GRACE_S)
+            result: Extraction | None = self._conn.recv() if answered else None
+        except (EOFError, ConnectionResetError, OSError):  # the worker died: killed, crashed
+            code = self._process.exitcode if self._process is not None else None
+            log.warning("extraction of %r crashed its worker (exit code %s)", name, code)
+            self.stop()
+            return problem(
+                name,
+                "读取时解析程序异常退出（文件可能已损坏，或占用内存超过上限）",
+                "请打开原始邮件人工查看，或请报送单位重新发送该附件",
+            )
+        if result is None:
             log.warning("extraction of %r timed out after %.0f s", name, limits.timeout_s)
             self.stop()
             return problem(
@@ -116,14 +122,9 @@ class Worker:
                 f"读取超时（超过 {limits.timeout_s:.0f} 秒），已放弃",
                 "请打开原始邮件人工查看；文件可能已损坏或含有恶意构造的内容",
             )
-        code = self._process.exitcode if self._process is not None else None
-        log.warning("extraction of %r crashed its worker (exit code %s)", name, code)
-        self.stop()
-        return problem(
-            name,
-            "读取时解析程序异常退出（文件可能已损坏，或占用内存超过上限）",
-            "请打开原始邮件人工查看，或请报送单位重新发送该附件",
-        )
+        if self._tasks >= MAX_TASKS:
+            self.stop()
+        return result
 
     def _start(self, memory_mb: int) -> None:
         self.stop()
@@ -148,6 +149,7 @@ class Worker:
             except (ProcessLookupError, PermissionError):
                 process.kill()
         process.join(timeout=5)
+        shutil.rmtree(profile_dir(process.pid), ignore_errors=True)
 
 
 class WorkerPool:
