@@ -81,9 +81,10 @@ def test_a_worker_that_dies_costs_one_problem() -> None:
     try:
         worker.run("热身.txt", b"warm up", Limits())
         pid = worker._process.pid  # type: ignore[union-attr]
+        slow = _many_pages(150)  # ~10 s of pdfminer work; the kill comes 0.5 s into it
         killer = threading.Timer(0.5, os.kill, (pid, signal.SIGKILL))
         killer.start()
-        got = worker.run("慢.pdf", _many_pages(150), Limits(timeout_s=60))
+        got = worker.run("慢.pdf", slow, Limits(timeout_s=60))
         killer.join()
         (problem,) = got.problems
         assert "异常退出" in problem.reason

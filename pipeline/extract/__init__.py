@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 from pipeline.errors import ExtractError
-from pipeline.extract.detect import IMAGE_TYPES, detect_type
+from pipeline.extract.detect import IMAGE_TYPES, detect_type, extension
 from pipeline.models import Attachment, Document, Problem
 
 Reader = Callable[[bytes], str]
@@ -138,7 +138,10 @@ def extract_one(name: str, data: bytes, limits: Limits, depth: int = 0) -> Extra
 
     Children come back named by their path (`材料.zip/总结.docx`). Never raises.
     """
-    filetype = detect_type(data, name)
+    try:
+        filetype = detect_type(data, name)
+    except Exception:  # detection only peeks, but a hostile header must not escape
+        filetype = extension(name) or "bin"
     if filetype in IMAGE_TYPES:
         return Extraction(photos=(name,))
     token = _current_limits.set(limits)
