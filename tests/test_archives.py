@@ -150,9 +150,20 @@ def test_encrypted_7z_is_a_clear_problem(tmp_path: Path) -> None:
         assert "加密" in problem.reason, (name, problem)
 
 
-def test_damaged_zip_is_one_clear_problem() -> None:
-    data = _zip({"总结.txt": REPORT.encode()})[:-30]
-    (problem,) = extract("材料.zip", data).problems
+def test_truncated_zip_is_read_as_far_as_it_goes() -> None:
+    whole = _zip({"总结.txt": REPORT.encode("gbk"), "说明.txt": "请查收。".encode("gbk")})
+    got = extract("材料.zip", whole[:-60])  # the directory at the end is cut off
+    assert [(d.name, d.text) for d in got.documents] == [
+        ("材料.zip/总结.txt", REPORT),
+        ("材料.zip/说明.txt", "请查收。"),
+    ]
+    (problem,) = got.problems
+    assert problem.where == "材料.zip"
+    assert "不完整" in problem.reason
+
+
+def test_zip_with_nothing_readable_is_one_clear_problem() -> None:
+    (problem,) = extract("材料.zip", b"PK\x03\x04" + bytes(200)).problems
     assert problem.reason == "压缩包已损坏，无法打开"
 
 

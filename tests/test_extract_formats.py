@@ -44,11 +44,12 @@ class OfficeFiles:
     rtf: bytes
     odt: bytes
     xls: bytes
+    wordml: bytes
 
 
 @pytest.fixture(scope="session")
 def office_files(tmp_path_factory: pytest.TempPathFactory) -> OfficeFiles:
-    """Every legacy format, written by LibreOffice (five calls, ~6 s in all)."""
+    """Every legacy format, written by LibreOffice (six calls, ~7 s in all)."""
     tmp = tmp_path_factory.mktemp("office")
     fodt = write_fodt(
         tmp / "总结.fodt", title=TITLE, body=BODY, footnote=FOOTNOTE, textbox=TEXTBOX, cells=CELLS
@@ -71,7 +72,8 @@ def office_files(tmp_path_factory: pytest.TempPathFactory) -> OfficeFiles:
     (rtf,) = libreoffice_convert([fodt], "rtf", tmp)
     (odt,) = libreoffice_convert([fodt], "odt", tmp)
     (xls,) = libreoffice_convert([xlsx], "xls", tmp)
-    files = (docx, doc, long_doc, tiny_doc, rtf, odt, xls)
+    (wordml,) = libreoffice_convert([fodt], "xml:MS Word 2003 XML", tmp)
+    files = (docx, doc, long_doc, tiny_doc, rtf, odt, xls, wordml)
     return OfficeFiles(*(p.read_bytes() for p in files))
 
 
@@ -239,3 +241,52 @@ def test_encrypted_office_package_is_a_clear_problem(shared_corpus) -> None:
 def test_oversized_file_inside_limits_is_not_read(tmp_path: Path) -> None:
     got = extract("大.txt", BODY.encode() * 100, Limits(max_attachment_bytes=1000))
     assert "附件过大" in got.problems[0].reason
+
+
+@needs_libreoffice
+def test_word_2003_xml_saved_as_doc(office_files: OfficeFiles) -> None:
+    assert detect_type(office_files.wordml, "总结.doc") == "wordml"
+    text = _text("总结.doc", office_files.wordml)
+    assert TITLE in text and BODY in text
+
+
+def test_excel_2003_xml_saved_as_xls() -> None:
+    """The SpreadsheetML text many government systems export under a .xls name."""
+    rows = "".join(
+        "<Row>" + "".join(f'<Cell><Data ss:Type="String">{v}</Data></Cell>' for v in row) + "</Row>"
+        for row in (["活动", "人数"], ["知识竞赛", "150"])
+    )
+    data = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        f'<Worksheet ss:Name="统计"><Table>{rows}</Table></Worksheet></Workbook>'
+    ).encode()
+    assert _text("统计表.xls", data) == "活动\t人数\n知识竞赛\t150"
+
+
+def test_word_web_page_saved_as_doc_is_read() -> None:
+    """Word's "single file web page" (MHT, a MIME message) renamed to .doc."""
+    from email.message import EmailMessage
+
+    page = EmailMessage()
+    page["MIME-Version"] = "1.0"
+    page.set_content(f"<html><body><p>{TITLE}</p><p>{BODY}</p></body></html>", subtype="html",
+                     charset="gb2312")  # fmt: skip
+    data = page.as_bytes()
+    assert detect_type(data, "总结.doc") == "eml"
+    (doc,) = extract("总结.doc", data).documents
+    assert doc.name == "总结.doc/正文"
+    assert TITLE in doc.text and BODY in doc.text
+
+
+def test_pptx_slides_in_order(tmp_path: Path) -> None:
+    pptx = pytest.importorskip("pptx")
+    deck = pptx.Presentation()
+    for title, body in ((TITLE, BODY), ("宣传推介", TEXTBOX)):
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    deck.save(tmp_path / "汇报.pptx")
+    text = _text("汇报.pptx", (tmp_path / "汇报.pptx").read_bytes())
+    assert text.splitlines() == [TITLE, BODY, "宣传推介", TEXTBOX]

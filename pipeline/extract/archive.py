@@ -21,6 +21,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from pipeline.errors import ExtractError
@@ -96,7 +97,7 @@ def open_zip(data: bytes, limits: Limits) -> Extraction:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        raise _DAMAGED from None
+        return _salvage_zip(data, limits)
     out = _Unpacked(limits)
     with zf:
         for info in zf.infolist():
@@ -125,6 +126,20 @@ def open_zip(data: bytes, limits: Limits) -> Extraction:
 
 
 _ASK_UNENCRYPTED = "请联系报送单位提供未加密的文件"
+
+
+def _salvage_zip(data: bytes, limits: Limits) -> Extraction:
+    """A zip whose directory at the end is missing (a truncated download): libarchive
+    reads the entries front to back from their local headers."""
+    got = open_with_libarchive(data, limits)
+    if not got.children:
+        raise _DAMAGED
+    damaged = Problem(
+        "",
+        "压缩包不完整或已损坏，已尽量读取其中的文件",
+        "请联系报送单位重新打包发送，核对是否缺少文件",
+    )
+    return replace(got, problems=(damaged, *got.problems))
 
 
 def zip_entry_name(info: zipfile.ZipInfo) -> str:

@@ -18,9 +18,11 @@ _EXT_ALIASES = {
     "jpeg": "jpg", "jpe": "jpg", "tiff": "tif", "htm": "html", "xhtml": "html", "csv": "txt",
     "heif": "heic", "hif": "heic", "avif": "heic", "docm": "docx", "xlsm": "xlsx",
     "wpt": "wps", "dot": "doc", "xlt": "xls", "ett": "et", "text": "txt", "log": "txt",
+    "mhtml": "mht",
 }  # fmt: skip
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_EXTS = frozenset({"doc", "xls", "wps", "et", "dps", "ppt", "msg"})
+_MAYBE_MAIL = frozenset({"", "mht", "doc", "wps", "xls", "et"})
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heif", b"avif")
 _MAIL_HEADER = re.compile(
     rb"^(from|received|return-path|message-id|mime-version|date|subject|to|cc|reply-to"
@@ -61,10 +63,16 @@ def detect_type(data: bytes, filename: str = "") -> str:
     sniff = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sniff.startswith((b"<!doctype html", b"<html", b"<meta", b"<head", b"<body")):
         return "html"
+    if sniff.startswith(b"<?xml"):
+        xml_head = data[:4096]
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in xml_head:
+            return "xmlss"  # Excel 2003 XML, what many government systems export as .xls
+        if b"schemas.microsoft.com/office/word/2003/wordml" in xml_head:
+            return "wordml"  # Word 2003 XML saved as .doc
+    if ext == "eml" or (ext in _MAYBE_MAIL and looks_like_mail(data)):
+        return "eml"  # also a Word "single file web page" (.mht) saved as .doc
     if ext in _OLE_EXTS and _is_plain_text(data[:1024]):
         return "txt"  # a text stub or export named .xls/.doc ("Attachment ... not found")
-    if ext == "eml" or (ext == "" and looks_like_mail(data)):
-        return "eml"
     return ext or "bin"
 
 

@@ -67,6 +67,26 @@ def read_pptx(data: bytes) -> str:
     return "\n".join(line for line in lines if line.strip())
 
 
+@reader("xmlss", "wordml")
+def read_office_2003_xml(data: bytes) -> str:
+    """Excel 2003 XML (rows of cells) and Word 2003 XML (paragraphs of w:t runs)."""
+    from docx.oxml import parse_xml  # lxml without entity expansion or network access
+
+    lines = []
+    for element in parse_xml(data).iter():
+        local = _local(element.tag)
+        if local == "Row":
+            cells = ["".join(c.itertext()).strip() for c in element if _local(c.tag) == "Cell"]
+            lines.append("\t".join(cells).rstrip("\t"))
+        elif local == "p" and "wordml" in str(element.tag):
+            lines.append("".join(t.text or "" for t in element.iter() if _local(t.tag) == "t"))
+    return "\n".join(line for line in lines if line.strip())
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
 @reader("encrypted-ooxml")
 def read_encrypted_ooxml(data: bytes) -> str:
     raise _ENCRYPTED

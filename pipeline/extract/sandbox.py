@@ -63,6 +63,8 @@ def _serve(conn: Connection, memory_mb: int) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # parsers that print (xlrd) must not corrupt `mailroll tag --json`
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # parsers warn about every oddity of a broken file; the Problem says what matters
+    logging.getLogger().setLevel(logging.ERROR)
     limit_memory(memory_mb)
     while True:
         try:
