@@ -30,6 +30,7 @@ from pipeline.models import Attachment, Problem
 
 _CHUNK = 1 << 20
 _DAMAGED = ExtractError("压缩包已损坏，无法打开", "请联系报送单位重新打包发送")
+_ASK_UNENCRYPTED = "请联系报送单位提供未加密的文件"
 
 
 class _TooBig(Exception):
@@ -123,9 +124,6 @@ def open_zip(data: bytes, limits: Limits) -> Extraction:
             if out.stopped:
                 break
     return out.result()
-
-
-_ASK_UNENCRYPTED = "请联系报送单位提供未加密的文件"
 
 
 def _salvage_zip(data: bytes, limits: Limits) -> Extraction:
