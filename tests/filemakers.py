@@ -73,6 +73,26 @@ def make_docx_with_margins(body: str, header: str, footer: str) -> bytes:
     return buf.getvalue()
 
 
+def make_docx_with_alt_chunk(html: str) -> bytes:
+    """A docx whose text is an imported HTML chunk (w:altChunk), as OA systems export."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    part = Part(PackURI("/word/afchunk.htm"), "text/html", html.encode("utf-8"),
+                document.part.package)  # fmt: skip
+    rid = document.part.relate_to(part, RT.A_F_CHUNK)
+    chunk = parse_xml(f'<w:altChunk {nsdecls("w", "r")} r:id="{rid}"/>')
+    document.element.body.insert(0, chunk)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
 FODT_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"

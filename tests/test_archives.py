@@ -49,6 +49,20 @@ def test_zip_unicode_path_extra_field_wins(shared_corpus) -> None:
     assert doc.name == "a.zip/中文路径.txt"
 
 
+def test_packing_clutter_is_ignored() -> None:
+    data = _zip(
+        {
+            "总结.txt": REPORT.encode(),
+            "__MACOSX/._总结.txt": b"\x00\x05\x16\x07" + bytes(80),
+            ".DS_Store": b"\x00\x00\x00\x01Bud1" + bytes(60),
+            "照片/Thumbs.db": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500),
+        }
+    )
+    got = extract("材料.zip", data)
+    assert [d.name for d in got.documents] == ["材料.zip/总结.txt"]
+    assert got.problems == ()
+
+
 def test_nested_zip_documents_named_by_path() -> None:
     inner = _zip({"观音桥街道总结.docx": make_docx([REPORT]), "照片1.jpg": JPEG})
     outer = _zip({"内层.zip": inner, "说明.txt": "请查收。".encode("gbk")})

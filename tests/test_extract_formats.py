@@ -17,6 +17,7 @@ from pipeline.extract.office import _antiword
 from tests.builders import make_docx, make_pdf
 from tests.filemakers import (
     libreoffice_convert,
+    make_docx_with_alt_chunk,
     make_docx_with_margins,
     make_encrypted_pdf,
     make_xlsx,
@@ -101,6 +102,11 @@ def test_docx_footnote_text_box_and_table(office_files: OfficeFiles) -> None:
 def test_docx_headers_and_footers() -> None:
     data = make_docx_with_margins(BODY, header="江北区观音桥街道办事处", footer="第1页")
     assert _text("总结.docx", data).splitlines() == [BODY, "江北区观音桥街道办事处", "第1页"]
+
+
+def test_docx_exported_by_an_oa_system_as_an_html_chunk() -> None:
+    data = make_docx_with_alt_chunk(f"<html><body><p>{TITLE}</p><p>{BODY}</p></body></html>")
+    assert _text("总结.docx", data).splitlines() == [TITLE, BODY]
 
 
 @needs_libreoffice

@@ -103,7 +103,7 @@ def open_zip(data: bytes, limits: Limits) -> Extraction:
     with zf:
         for info in zf.infolist():
             name = display_name(zip_entry_name(info))
-            if not name or info.filename.endswith("/"):
+            if not name or info.filename.endswith("/") or is_clutter(name):
                 continue
             if stat.S_ISLNK(info.external_attr >> 16):
                 out.skip(name, "压缩包内的符号链接，已跳过", "无需处理")
@@ -198,6 +198,15 @@ def _unicode_path_field(extra: bytes, raw_name: bytes) -> str:
     return found
 
 
+_CLUTTER = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+
+
+def is_clutter(name: str) -> bool:
+    """Files the packing system adds by itself: macOS resource forks, folder thumbnails."""
+    base = name.rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base.startswith("._") or base.lower() in _CLUTTER
+
+
 def display_name(path: str) -> str:
     """An entry path safe to show: no drive, no leading slash, no '..' or '.' parts."""
     path = path.replace("\\", "/")
@@ -217,7 +226,7 @@ def open_with_libarchive(data: bytes, limits: Limits) -> Extraction:
         with libarchive.memory_reader(data) as archive:
             for entry in archive:
                 name = display_name(_libarchive_name(entry))
-                if entry.isdir or not name:
+                if entry.isdir or not name or is_clutter(name):
                     continue
                 if not entry.isfile:
                     out.skip(name, "压缩包内的链接或特殊文件，已跳过", "无需处理")

@@ -5,6 +5,7 @@ read from the XML directly because python-docx's `paragraph.text` leaves out
 text boxes, and it has no footnotes. Tracked changes read as the document
 would print: insertions in, deletions out. Text boxes come right after the
 paragraph that anchors them; each once (Word writes a VML fallback copy).
+Imported HTML/MHT chunks (w:altChunk, how OA systems export "docx") are read too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _SKIP = frozenset(
      _W + "pPr", _W + "tblPr", _W + "tcPr", _W + "trPr", _MC_FALLBACK}
 )  # fmt: skip
 _NOTES_AND_MARGINS = (RT.FOOTNOTES, RT.ENDNOTES, RT.HEADER, RT.FOOTER)
+_ALT_CHUNK = _W + "altChunk"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 @reader("docx")
@@ -32,6 +35,10 @@ def read_docx(data: bytes) -> str:
     document = docx.Document(io.BytesIO(data))
     lines: list[str] = []
     _blocks(document.element.body, lines)
+    for chunk in document.element.body.iter(_ALT_CHUNK):
+        rel = document.part.rels.get(chunk.get(_R_ID))
+        if rel is not None and not rel.is_external:
+            lines.append(_alt_chunk_text(rel.target_part.blob))
     seen = set(lines)
     for reltype in _NOTES_AND_MARGINS:
         for rel in document.part.rels.values():
@@ -96,3 +103,21 @@ def _table_lines(table: Any) -> list[str]:
                 cells.append(value)
         lines.append("\t".join(cells).rstrip("\t"))
     return lines
+
+
+def _alt_chunk_text(blob: bytes) -> str:
+    """An imported chunk (w:altChunk): HTML or MHT that office systems (OA) export
+    into a docx whose body is otherwise empty."""
+    from pipeline.extract.detect import looks_like_mail
+    from pipeline.extract.html import html_to_text
+    from pipeline.extract.text import decode_text
+
+    if looks_like_mail(blob):
+        from pipeline.errors import ParseError
+        from pipeline.parse import parse
+
+        try:
+            return parse(blob).body
+        except ParseError:
+            pass
+    return html_to_text(decode_text(blob))
