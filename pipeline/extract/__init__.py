@@ -16,6 +16,7 @@ Problem with a Chinese reason and what the official can do.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ __all__ = [
     "extract",
     "extract_one",
     "reader",
+    "seconds_left",
 ]
 
 
@@ -74,11 +76,17 @@ Container = Callable[[bytes, Limits], Extraction]
 
 _DEFAULT_LIMITS = Limits()  # frozen, so sharing it as a default is safe
 _current_limits: ContextVar[Limits] = ContextVar("current_limits", default=_DEFAULT_LIMITS)
+_deadline: ContextVar[float] = ContextVar("deadline", default=float("inf"))
 
 
 def current_limits() -> Limits:
     """The limits of the file being read (for readers that start helper tools)."""
     return _current_limits.get()
+
+
+def seconds_left() -> float:
+    """Time left to read the current file (a reader may call several helper tools)."""
+    return _deadline.get() - time.monotonic()
 
 
 def reader(*filetypes: str) -> Callable[[Reader], Reader]:
@@ -144,11 +152,12 @@ def extract_one(name: str, data: bytes, limits: Limits, depth: int = 0) -> Extra
         filetype = extension(name) or "bin"
     if filetype in IMAGE_TYPES:
         return Extraction(photos=(name,))
-    token = _current_limits.set(limits)
+    tokens = _current_limits.set(limits), _deadline.set(time.monotonic() + limits.timeout_s)
     try:
         return _read(name, filetype, data, limits, depth)
     finally:
-        _current_limits.reset(token)
+        _current_limits.reset(tokens[0])
+        _deadline.reset(tokens[1])
 
 
 def _read(name: str, filetype: str, data: bytes, limits: Limits, depth: int) -> Extraction:

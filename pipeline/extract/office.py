@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 from pipeline.errors import ExtractError
-from pipeline.extract import current_limits, reader
+from pipeline.extract import current_limits, reader, seconds_left
 from pipeline.extract.html import html_to_text
 from pipeline.extract.text import decode_text
 
@@ -176,13 +176,16 @@ def profile_dir(pid: int) -> Path:
 
 def run_tool(argv: list[str], memory_mb: int | None = None) -> bytes:
     """Run a helper tool within the current time budget; its stdout, or ExtractError."""
-    limits = current_limits()
-    timeout = max(1.0, limits.timeout_s * 0.8)
-    memory = (memory_mb or limits.memory_mb) * 2**20
+    # stop well before the parent's deadline, so the worker can kill its tool in time
+    timeout = min(seconds_left(), current_limits().timeout_s) - 1.0
+    if timeout < 0.5:
+        raise _timed_out(argv)
+    memory = (memory_mb or current_limits().memory_mb) * 2**20
 
     def confine() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, resource.RLIM_INFINITY))
-        resource.setrlimit(resource.RLIMIT_CPU, (int(timeout) + 5, int(timeout) + 10))
+        cpu = int(timeout) + 2  # a backstop should the worker die before it can kill the tool
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
 
     proc = subprocess.Popen(
         argv,
@@ -197,10 +200,7 @@ def run_tool(argv: list[str], memory_mb: int | None = None) -> bytes:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise ExtractError(
-            f"读取超时（{Path(argv[0]).name} 超过 {timeout:.0f} 秒），已放弃",
-            "请打开原始邮件人工查看；文件可能已损坏",
-        ) from None
+        raise _timed_out(argv) from None
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -211,3 +211,10 @@ def run_tool(argv: list[str], memory_mb: int | None = None) -> bytes:
             "请联系报送单位重新发送，或改用 docx/pdf 格式",
         )
     return out
+
+
+def _timed_out(argv: list[str]) -> ExtractError:
+    return ExtractError(
+        f"读取超时（{Path(argv[0]).name} 未在时限内完成），已放弃",
+        "请打开原始邮件人工查看；文件可能已损坏",
+    )
