@@ -198,6 +198,12 @@ def _rar_unicode_name(name: str) -> bytes:
     return bytes(out)
 
 
+def make_long_rtf(paragraph: str, count: int) -> bytes:
+    """A long RTF (Unicode escapes, as Word writes Chinese) that takes LibreOffice seconds."""
+    escaped = "".join(f"\\u{ord(ch)}?" if ord(ch) > 127 else ch for ch in paragraph)
+    return ("{\\rtf1\\ansi\\deff0 " + (escaped + "\\par\n") * count + "}").encode("ascii")
+
+
 def make_encrypted_pdf(lines: Sequence[str], user_password: str, owner_password: str) -> bytes:
     """A CJK PDF encrypted with AES-256 by pypdf."""
     from pypdf import PdfReader, PdfWriter

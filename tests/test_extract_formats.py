@@ -20,6 +20,7 @@ from tests.filemakers import (
     make_docx_with_alt_chunk,
     make_docx_with_margins,
     make_encrypted_pdf,
+    make_long_rtf,
     make_xlsx,
     needs_libreoffice,
     write_fodt,
@@ -296,3 +297,27 @@ def test_pptx_slides_in_order(tmp_path: Path) -> None:
     deck.save(tmp_path / "汇报.pptx")
     text = _text("汇报.pptx", (tmp_path / "汇报.pptx").read_bytes())
     assert text.splitlines() == [TITLE, BODY, "宣传推介", TEXTBOX]
+
+
+def _processes_using(marker: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and marker in (proc / "cmdline").read_bytes().decode():
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+@needs_libreoffice
+def test_libreoffice_past_the_time_limit_is_killed_with_all_its_processes(
+    office_files: OfficeFiles,
+) -> None:
+    slow = make_long_rtf(BODY, 10_000)  # LibreOffice needs ~4 s for this, it gets 1.5
+    got = extract("总结.rtf", slow, Limits(timeout_s=2.5))
+    assert got.documents == ()
+    (problem,) = got.problems
+    assert "读取超时" in problem.reason
+    assert _processes_using("mailroll-lo-") == []  # soffice.bin and oosplash both gone
+    _assert_whole_document(_text("总结.odt", office_files.odt))  # the worker reads on
