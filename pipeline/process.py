@@ -6,6 +6,7 @@ the mailbox, so `mailroll tag` and the stored pipeline give the same answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def process_message(message: Message, book: Rulebook, limits: Limits | None = No
         sender=message.sender,
         sender_name=message.sender_name,
         subject=message.subject,
-        filenames=[a.filename for a in message.attachments],
+        filenames=[a.filename for a in message.attachments] + _inner_names(documents, photos),
         texts=[d.text for d in documents if d.filetype != "body"] + [message.body],
     )
     return _submission(unit, documents, photos, problems, book)
@@ -107,7 +108,11 @@ def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Su
     if _looks_like_mail(path, data):
         return process_message(parse(data), book, limits)
     got = extract(path.name, data, limits or Limits())
-    unit = identify(book.roster, filenames=[path.name], texts=[d.text for d in got.documents])
+    unit = identify(
+        book.roster,
+        filenames=[path.name, *_inner_names(got.documents, got.photos)],
+        texts=[d.text for d in got.documents],
+    )
     return _submission(unit, list(got.documents), list(got.photos), list(got.problems), book)
 
 
@@ -130,6 +135,12 @@ def _looks_like_mail(path: Path, data: bytes) -> bool:
     if suffix in (".eml", ".msg", ".mbox"):
         return suffix != ".msg"  # Outlook .msg is OLE, not RFC 822
     return detect_type(data[:4096], "") == "eml"
+
+
+def _inner_names(documents: Sequence[Document], photos: Sequence[str]) -> list[str]:
+    """Names of files found inside archives and forwarded mails (`材料.zip/观音桥街道总结.docx`):
+    they often name the unit when the archive's own name does not."""
+    return [name for name in (*(d.name for d in documents), *photos) if "/" in name]
 
 
 def _is_photo(filename: str, data: bytes) -> bool:

@@ -207,3 +207,13 @@ def test_forwarded_mail_body_and_attachments_are_read(rulebook) -> None:
     assert "附件是我街道的总结" in forwarded_body
     assert sub.documents[2].document.text == REPORT
     assert sub.photos == ("转发邮件.eml/现场.jpg",)
+
+
+def test_unit_named_only_inside_the_archive_is_found(rulebook, tmp_path: Path) -> None:
+    from pipeline.process import process_file
+
+    bundle = tmp_path / "材料.zip"
+    bundle.write_bytes(_zip({"观音桥街道节能宣传周总结.docx": make_docx(["开展了活动。"])}))
+    sub = process_file(bundle, rulebook)
+    assert sub.unit.unit is not None and sub.unit.unit.name == "观音桥街道办事处"
+    assert sub.unit.how == "filename"
