@@ -12,9 +12,7 @@ from pipeline.extract import reader
 
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _CJK = re.compile("[\u3400-\u9fff]")
-
-
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")  # binary data, not text (tabs, newlines are fine)
 
 
 @reader("txt")
