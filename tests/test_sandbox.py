@@ -10,8 +10,10 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline.extract import Limits, extract
+from pipeline.extract.office import scratch_dir
 from pipeline.extract.sandbox import Worker, WorkerPool
 from tests.builders import make_docx
+from tests.filemakers import make_long_rtf, needs_libreoffice
 
 REPORT = "观音桥街道节能宣传周总结：发放宣传资料3000余份。"
 
@@ -115,3 +117,14 @@ def test_default_extract_uses_the_sandbox() -> None:
     assert pool is not None
     worker_pid = pool._workers[0]._process.pid  # type: ignore[union-attr]
     assert worker_pid != os.getpid()
+
+
+@needs_libreoffice
+def test_stopping_a_worker_removes_its_scratch_folder() -> None:
+    worker = Worker()
+    got = worker.run("说明.rtf", make_long_rtf(REPORT, 3), Limits())
+    assert [d.text for d in got.documents] == ["\n".join([REPORT] * 3)]
+    folder = scratch_dir(worker._process.pid)  # type: ignore[union-attr]
+    assert (folder / "libreoffice").is_dir()  # the LibreOffice profile is kept between files
+    worker.stop()
+    assert not folder.exists()

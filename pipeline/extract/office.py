@@ -11,6 +11,8 @@ time budget and in their own process group, killed whole on timeout.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
 import os
 import re
@@ -116,7 +118,7 @@ def _word_encrypted(data: bytes) -> bool:
 
 def _antiword(data: bytes) -> str:
     """antiword's text, or "" when it refuses the file (the caller falls back)."""
-    with tempfile.TemporaryDirectory(prefix="mailroll-") as tmp:
+    with tempfile.TemporaryDirectory(dir=_scratch(os.getpid())) as tmp:
         path = Path(tmp, "input.doc")
         path.write_bytes(data)
         try:
@@ -149,13 +151,13 @@ def convert_to_text(data: bytes, ext: str, import_filter: str) -> str:
             f"服务器未安装 LibreOffice，无法读取 .{ext} 文件",
             "请管理员安装 LibreOffice（见 README），或请报送单位改用 docx/pdf 格式",
         )
-    with tempfile.TemporaryDirectory(prefix="mailroll-") as tmp:
+    with tempfile.TemporaryDirectory(dir=_scratch(os.getpid())) as tmp:
         source = Path(tmp, f"input.{ext}")
         source.write_bytes(data)
         run_tool(
             [
                 LIBREOFFICE, "--headless", "--norestore", "--nologo", "--nolockcheck",
-                f"-env:UserInstallation={profile_dir(os.getpid()).as_uri()}",
+                f"-env:UserInstallation={(_scratch(os.getpid()) / 'libreoffice').as_uri()}",
                 f"--infilter={import_filter}", "--convert-to", "html", "--outdir", tmp, str(source),
             ],
             memory_mb=_OFFICE_MEMORY_MB,
@@ -169,9 +171,23 @@ def convert_to_text(data: bytes, ext: str, import_filter: str) -> str:
         return html_to_text(decode_text(target.read_bytes()))
 
 
-def profile_dir(pid: int) -> Path:
-    """LibreOffice user profile of one worker process (one per process: no lock clashes)."""
-    return Path(tempfile.gettempdir(), f"mailroll-lo-{os.getuid()}-{pid}")
+def scratch_dir(pid: int) -> Path:
+    """Where one process keeps its helper tools' files: the copies they read, and the
+    LibreOffice user profile (one per process, so parallel workers never share a lock).
+
+    The sandbox removes a worker's folder when it stops the worker, so a worker
+    killed mid-file leaves nothing behind; a process that reads files itself (a
+    benchmark) removes its own at exit.
+    """
+    return Path(tempfile.gettempdir(), f"mailroll-{os.getuid()}-{pid}")
+
+
+@functools.cache
+def _scratch(pid: int) -> Path:
+    path = scratch_dir(pid)
+    path.mkdir(mode=0o700, exist_ok=True)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)  # not run in workers: os._exit
+    return path
 
 
 def run_tool(argv: list[str], memory_mb: int | None = None) -> bytes:

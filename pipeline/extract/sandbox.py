@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from pipeline.extract import Extraction, Limits, extract_one, problem
-from pipeline.extract.office import profile_dir
+from pipeline.extract.office import scratch_dir
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class Worker:
             except (ProcessLookupError, PermissionError):
                 process.kill()
         process.join(timeout=5)
-        shutil.rmtree(profile_dir(process.pid), ignore_errors=True)
+        shutil.rmtree(scratch_dir(process.pid), ignore_errors=True)
 
 
 class WorkerPool:
