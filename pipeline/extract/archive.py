@@ -218,9 +218,14 @@ def display_name(path: str) -> str:
 
 @container("rar", "7z")
 def open_with_libarchive(data: bytes, limits: Limits) -> Extraction:
-    import libarchive
-    from libarchive.exception import ArchiveError
-
+    try:
+        import libarchive
+        from libarchive.exception import ArchiveError
+    except (ImportError, OSError):  # libarchive-c is there, the system library is not
+        raise ExtractError(
+            "服务器缺少 libarchive 库，无法读取 .rar/.7z 压缩包",
+            "请管理员安装 libarchive13（apt-get install libarchive13），或请报送单位改用 zip",
+        ) from None
     out = _Unpacked(limits)
     try:
         with libarchive.memory_reader(data) as archive:
