@@ -16,7 +16,7 @@ import click
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.errors import MailrollError
 from pipeline.models import CATEGORY_IDS
-from pipeline.process import load_rulebook, process_file
+from pipeline.process import extraction_limits, load_rulebook, process_file
 from pipeline.report import parse_week, write_report
 from pipeline.runner import open_store, retag, run_once
 
@@ -139,7 +139,8 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
 
     FILES may be .eml mails or documents (.docx, .pdf, .txt, ...).
     With --json each line is an object with the keys file, unit, kind,
-    categories, evidence, figures, summary, problems.
+    categories, evidence, figures, summary, problems, documents (the names of
+    the texts read, e.g. 材料.zip/总结.docx) and photos.
 
     \b
     Example:
@@ -148,7 +149,7 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     for path in files:
-        sub = process_file(path, book, config.limits.max_attachment_bytes)
+        sub = process_file(path, book, extraction_limits(config.limits))
         unit = sub.unit.unit
         record = {
             "file": str(path),
@@ -159,6 +160,8 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
             "figures": sub.figures,
             "summary": sub.summary,
             "problems": [f"{p.where}: {p.reason}" for p in sub.problems],
+            "documents": [d.document.name for d in sub.documents],
+            "photos": list(sub.photos),
         }
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -166,6 +169,7 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
         click.echo(f"{path}")
         click.echo(f"  unit: {record['unit'] or '待确认 (unknown)'} [{sub.unit.how or '-'}]")
         click.echo(f"  kind: {sub.kind}")
+        click.echo(f"  read: {', '.join(record['documents']) or '-'}; photos: {len(sub.photos)}")
         for cat, sentence in sub.evidence.items():
             click.echo(f"  {book.rules.label(cat)} ({cat}): {sentence}")
         click.echo(f"  figures: {json.dumps(sub.figures, ensure_ascii=False)}")

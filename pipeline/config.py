@@ -51,6 +51,9 @@ class ReportConfig:
 class Limits:
     max_attachment_bytes: int
     max_attempts: int
+    max_message_bytes: int = 100 * 2**20
+    extract_timeout_s: float = 60.0  # per file, in the sandboxed worker
+    extract_memory_mb: int = 1024  # address space of the worker process
 
 
 @dataclass(frozen=True)
@@ -132,8 +135,23 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         limits=Limits(
             max_attachment_bytes=int(limits.get("max_attachment_mb", (int, float), 30) * 2**20),
             max_attempts=limits.get("max_attempts", int, 3),
+            **_extract_limits(limits),
         ),
     )
+
+
+def _extract_limits(sec: _Section) -> dict[str, Any]:
+    """The [limits] keys of attachment reading: message size, worker time and memory."""
+    values = {
+        "max_message_bytes": int(sec.get("max_message_mb", (int, float), 100) * 2**20),
+        "extract_timeout_s": float(sec.get("extract_timeout_s", (int, float), 60)),
+        "extract_memory_mb": sec.get("extract_memory_mb", int, 1024),
+    }
+    if values["extract_timeout_s"] <= 0:
+        raise sec._fail("extract_timeout_s", "must be a positive number of seconds")
+    if values["extract_memory_mb"] < 256:
+        raise sec._fail("extract_memory_mb", "must be at least 256 (the readers need that much)")
+    return values
 
 
 def _campaign(sec: _Section) -> Campaign:

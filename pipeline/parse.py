@@ -159,13 +159,14 @@ def _attachments(msg: Any) -> list[Attachment]:
     """Every attached file, in order: named parts, parts marked as attachments, and
     non-text inline parts with a Content-ID (pictures pasted into the body)."""
     out = []
-    for part in msg.walk():
+    for part in _walk_outer(msg):
         name = _filename(part)
         disposition = part.get_content_disposition()
         is_file = (
             bool(name)
             or disposition == "attachment"
             or (part.get("Content-ID") and part.get_content_maintype() not in ("text", "multipart"))
+            or part.get_content_type() == "message/rfc822"  # forwarded inline: read as a mail
         )
         if not is_file or part.get_content_maintype() == "multipart":
             continue
@@ -177,6 +178,15 @@ def _attachments(msg: Any) -> list[Attachment]:
             data = part.get_payload(decode=True) or b""
         out.append(Attachment(name or f"附件{len(out) + 1}", part.get_content_type(), data))
     return out
+
+
+def _walk_outer(part: Any) -> Any:
+    """Like Message.walk(), but a forwarded mail (message/rfc822) is one part: its own
+    attachments are read when the forwarded mail is (pipeline.extract.mail)."""
+    yield part
+    if part.is_multipart() and part.get_content_type() != "message/rfc822":
+        for sub in part.get_payload():
+            yield from _walk_outer(sub)
 
 
 _PARAM = re.compile(r"""(?:file)?name\*?\s*=\s*("([^"]*)"|[^;\s]+)""", re.IGNORECASE)

@@ -6,11 +6,12 @@ the mailbox, so `mailroll tag` and the stored pipeline give the same answer.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.extract import detect_type, extract
+from pipeline.config import Limits as ConfigLimits
+from pipeline.extract import IMAGE_TYPES, Limits, detect_type, extract
 from pipeline.figures import figures
 from pipeline.models import (
     Analysis,
@@ -61,15 +62,32 @@ def analyse(text: str, rules: Rules, title: str = "") -> Analysis:
     )
 
 
-def process_message(message: Message, book: Rulebook, max_bytes: int | None = None) -> Submission:
+def extraction_limits(limits: ConfigLimits) -> Limits:
+    """The extraction limits from config.toml's [limits]."""
+    return Limits(
+        max_attachment_bytes=limits.max_attachment_bytes,
+        max_message_bytes=limits.max_message_bytes,
+        timeout_s=limits.extract_timeout_s,
+        memory_mb=limits.extract_memory_mb,
+    )
+
+
+def process_message(message: Message, book: Rulebook, limits: Limits | None = None) -> Submission:
     """Work out unit, categories, figures and problems for one parsed mail."""
+    limits = limits or Limits()
     documents: list[Document] = []
     photos: list[str] = []
     problems: list[Problem] = list(message.problems)
     if message.body.strip():
         documents.append(Document(name="正文", filetype="body", text=message.body))
+    budget = limits.max_message_bytes
     for att in message.attachments:
-        got = extract(att.filename, att.data, max_bytes)
+        if not _is_photo(att.filename, att.data):  # photos are only counted, never read
+            if len(att.data) > budget:
+                problems.append(_over_message_limit(att.filename, limits))
+                continue
+            budget -= len(att.data)
+        got = extract(att.filename, att.data, limits)
         documents.extend(got.documents)
         photos.extend(got.photos)
         problems.extend(got.problems)
@@ -80,19 +98,23 @@ def process_message(message: Message, book: Rulebook, max_bytes: int | None = No
         sender=message.sender,
         sender_name=message.sender_name,
         subject=message.subject,
-        filenames=[a.filename for a in message.attachments],
+        filenames=[a.filename for a in message.attachments] + _inner_names(documents, photos),
         texts=[d.text for d in documents if d.filetype != "body"] + [message.body],
     )
     return _submission(unit, documents, photos, problems, book, message.subject)
 
 
-def process_file(path: Path, book: Rulebook, max_bytes: int | None = None) -> Submission:
+def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Submission:
     """The same work on a local file: a whole .eml, or one document."""
     data = path.read_bytes()
     if _looks_like_mail(path, data):
-        return process_message(parse(data), book, max_bytes)
-    got = extract(path.name, data, max_bytes)
-    unit = identify(book.roster, filenames=[path.name], texts=[d.text for d in got.documents])
+        return process_message(parse(data), book, limits)
+    got = extract(path.name, data, limits or Limits())
+    unit = identify(
+        book.roster,
+        filenames=[path.name, *_inner_names(got.documents, got.photos)],
+        texts=[d.text for d in got.documents],
+    )
     return _submission(unit, list(got.documents), list(got.photos), list(got.problems), book)
 
 
@@ -113,14 +135,28 @@ def _submission(
     return Submission(unit=unit, documents=results, photos=tuple(photos), problems=tuple(problems))
 
 
-_MAIL_HEADER = re.compile(
-    rb"^(from|received|return-path|message-id|mime-version|date|subject)\s*:", re.I
-)
-
-
 def _looks_like_mail(path: Path, data: bytes) -> bool:
     """A .eml file, or a file with no telling extension that starts with mail headers."""
     suffix = path.suffix.lower()
     if suffix in (".eml", ".msg", ".mbox"):
         return suffix != ".msg"  # Outlook .msg is OLE, not RFC 822
-    return detect_type(data, "") == "bin" and bool(_MAIL_HEADER.match(data.lstrip()[:200]))
+    return detect_type(data[:4096], "") == "eml"
+
+
+def _inner_names(documents: Sequence[Document], photos: Sequence[str]) -> list[str]:
+    """Names of files found inside archives and forwarded mails (`材料.zip/观音桥街道总结.docx`):
+    they often name the unit when the archive's own name does not."""
+    return [name for name in (*(d.name for d in documents), *photos) if "/" in name]
+
+
+def _is_photo(filename: str, data: bytes) -> bool:
+    # the first bytes are enough for image magic numbers, and cheap for anything else
+    return detect_type(data[:64], filename) in IMAGE_TYPES
+
+
+def _over_message_limit(filename: str, limits: Limits) -> Problem:
+    return Problem(
+        filename,
+        f"邮件附件总大小超过上限（{limits.max_message_bytes / 2**20:.0f} MB），该附件未读取",
+        "请打开原始邮件人工查看，或调大 config.toml 中的 limits.max_message_mb",
+    )

@@ -17,7 +17,7 @@ from pipeline.config import Config
 from pipeline.errors import MailboxError, ParseError
 from pipeline.models import Problem
 from pipeline.parse import parse
-from pipeline.process import Rulebook, load_rulebook, process_message
+from pipeline.process import Rulebook, extraction_limits, load_rulebook, process_message
 from pipeline.report import write_report
 from pipeline.sources import fetch_maildir
 from pipeline.store import Store, StoredMail
@@ -62,7 +62,7 @@ def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) 
         return False
     try:
         message = parse(mail.path.read_bytes(), config.campaign.timezone)
-        submission = process_message(message, book, config.limits.max_attachment_bytes)
+        submission = process_message(message, book, extraction_limits(config.limits))
     except ParseError as exc:
         log.warning("mail %s could not be parsed: %s", mail.sha256[:12], exc)
         store.save_failure(

@@ -10,6 +10,12 @@ set -euo pipefail
 TEST_DEB_PACKAGES=(
     dovecot-imapd   # real IMAP server for the test fixture (tests/dovecot.py)
     openssl         # self-signed certificate for the IMAPS port
+    antiword        # .doc/.wps text (pipeline/extract/office.py)
+    libreoffice-writer-nogui  # .doc/.wps/.rtf fallback; tests convert docx to .doc/.rtf/.odt
+    libreoffice-calc-nogui    # .xls/.et fallback; tests convert xlsx to .xls/.et
+    libarchive13    # .rar/.7z reading through libarchive-c
+    7zip            # tests build .7z archives with Chinese names (7zz)
+    zip             # tests build zips with GBK names the way Windows tools write them
 )
 
 is_installed() {

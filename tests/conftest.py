@@ -18,7 +18,11 @@ from pipeline.process import Rulebook, load_rulebook
 pytest_plugins = ["tests.dovecot_fixtures"]  # the `dovecot` fixture: a real IMAP server
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout; a worktree under wt/ finds it one level further up
+SHARED = next(
+    (p / "shared" for p in REPO.parents if (p / "shared" / "corpus").is_dir()),
+    REPO.parent / "shared",
+)
 
 
 @pytest.fixture(scope="session")

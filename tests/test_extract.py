@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.extract import detect_type, extract
+from pipeline.extract import Limits, detect_type, extract
 from tests.builders import make_docx, make_pdf
 
 
@@ -65,8 +65,8 @@ def test_broken_pdf_is_a_problem() -> None:
 
 
 def test_unsupported_type_is_named() -> None:
-    (problem,) = extract("总结.wps", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)).problems
-    assert problem.reason == "暂不支持的文件类型 .wps"
+    (problem,) = extract("总结.xyz", b"\x00\x01binary" + bytes(600)).problems
+    assert problem.reason == "暂不支持的文件类型 .xyz"
 
 
 def test_images_are_counted_as_photos_not_read() -> None:
@@ -76,7 +76,7 @@ def test_images_are_counted_as_photos_not_read() -> None:
 
 
 def test_oversized_attachment_is_not_read() -> None:
-    got = extract("大文件.pdf", make_pdf(["x"]), max_bytes=100)
+    got = extract("大文件.pdf", make_pdf(["x"]), Limits(max_attachment_bytes=100))
     assert got.documents == ()
     assert "附件过大" in got.problems[0].reason
 

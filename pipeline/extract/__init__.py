@@ -1,30 +1,92 @@
 """Text from mail bodies and attachments.
 
 Extractors form a small registry: each reads one file type and turns bytes
-into text (`Reader`). The type is detected from the content first (magic
-numbers, zip members) and from the file name only when the content says
-nothing, so a .doc that is really a docx is read as a docx.
+into text (`Reader`, registered with `@reader`). Containers (zip, rar, 7z, a
+forwarded .eml) register with `@container` and hand back the files inside as
+children, which are read in turn, up to `Limits.max_depth`. The type is
+detected from the content first (magic numbers, OLE streams, zip members) and
+from the file name only when the content says nothing, so a .doc that is
+really a docx is read as a docx.
 
-`extract()` never raises for a bad file: what it could not read comes back
-as a Problem with a Chinese reason and what the official can do.
+Every file is read in a separate worker process under a time and a memory
+limit (`pipeline.extract.sandbox`): a hostile file costs one Problem, not the
+service. `extract()` never raises: what it could not read comes back as a
+Problem with a Chinese reason and what the official can do.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import PurePath
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 
 from pipeline.errors import ExtractError
-from pipeline.models import Document, Problem
+from pipeline.extract.detect import IMAGE_TYPES, detect_type, extension
+from pipeline.models import Attachment, Document, Problem
 
 Reader = Callable[[bytes], str]
 
 READERS: dict[str, Reader] = {}
-IMAGE_TYPES = frozenset({"jpg", "png", "gif", "bmp", "heic", "webp", "tif"})
-_EXT_ALIASES = {"jpeg": "jpg", "tiff": "tif", "htm": "html", "csv": "txt", "heif": "heic"}
+CONTAINERS: dict[str, Container] = {}
+
+__all__ = [
+    "CONTAINERS",
+    "IMAGE_TYPES",
+    "READERS",
+    "Extraction",
+    "Limits",
+    "current_limits",
+    "detect_type",
+    "extract",
+    "extract_one",
+    "reader",
+    "seconds_left",
+]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one attachment may cost; config.toml's [limits] fills these in."""
+
+    max_attachment_bytes: int = 30 * 2**20  # a single file (also each file inside an archive)
+    max_message_bytes: int = 100 * 2**20  # all attachments of one mail together
+    timeout_s: float = 60.0  # wall-clock time to read one file, in the worker
+    memory_mb: int = 1024  # address space of the worker process
+    max_depth: int = 3  # archives/forwarded mails inside archives/forwarded mails ...
+    max_entries: int = 1000  # files in one archive
+    max_expanded_bytes: int = 200 * 2**20  # everything unpacked from one attachment
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What one attachment gave: texts, photo names, problems.
+
+    `children` holds the files found inside a container that still have to be
+    read; `extract()` reads them all, so its result never has children.
+    """
+
+    documents: tuple[Document, ...] = ()
+    photos: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    children: tuple[Attachment, ...] = ()
+
+
+Container = Callable[[bytes, Limits], Extraction]
+
+_DEFAULT_LIMITS = Limits()  # frozen, so sharing it as a default is safe
+_current_limits: ContextVar[Limits] = ContextVar("current_limits", default=_DEFAULT_LIMITS)
+_deadline: ContextVar[float] = ContextVar("deadline", default=float("inf"))
+
+
+def current_limits() -> Limits:
+    """The limits of the file being read (for readers that start helper tools)."""
+    return _current_limits.get()
+
+
+def seconds_left() -> float:
+    """Time left to read the current file (a reader may call several helper tools)."""
+    return _deadline.get() - time.monotonic()
 
 
 def reader(*filetypes: str) -> Callable[[Reader], Reader]:
@@ -38,101 +100,144 @@ def reader(*filetypes: str) -> Callable[[Reader], Reader]:
     return register
 
 
-@dataclass(frozen=True)
-class Extraction:
-    documents: tuple[Document, ...] = ()
-    photos: tuple[str, ...] = ()
-    problems: tuple[Problem, ...] = ()
+def container(*filetypes: str) -> Callable[[Container], Container]:
+    """Register a function that lists the files inside a container (names relative to it)."""
+
+    def register(func: Container) -> Container:
+        for filetype in filetypes:
+            CONTAINERS[filetype] = func
+        return func
+
+    return register
 
 
-def detect_type(data: bytes, filename: str = "") -> str:
-    """The file type from its first bytes, falling back to the extension."""
-    ext = PurePath(filename).suffix.lower().lstrip(".")
-    ext = _EXT_ALIASES.get(ext, ext)
-    head = data[:16]
-    if head.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_type(data, ext)
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: doc, xls, wps, et, msg
-        return ext if ext in {"doc", "xls", "wps", "et", "dps", "ppt", "msg"} else "ole"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"\x89PNG"):
-        return "png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    if head.startswith(b"BM") and ext == "bmp":
-        return "bmp"
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypheif"):
-        return "heic"
-    if head.startswith(b"{\\rtf"):
-        return "rtf"
-    if head.startswith((b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c")):
-        return "rar" if head.startswith(b"Rar!") else "7z"
-    sniff = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if sniff.startswith((b"<!doctype html", b"<html")):
-        return "html"
-    return ext or "bin"
+def extract(name: str, data: bytes, limits: Limits | None = None) -> Extraction:
+    """Read one attachment and everything inside it, each file in a sandboxed worker."""
+    from pipeline.extract.sandbox import run_in_worker
+
+    return extract_tree(name, data, limits or Limits(), run_in_worker)
 
 
-def _zip_type(data: bytes, ext: str) -> str:
+def extract_tree(
+    name: str,
+    data: bytes,
+    limits: Limits,
+    step: Callable[[str, bytes, Limits, int], Extraction],
+) -> Extraction:
+    """Read a file and, depth first, the files inside it; `step` reads one file."""
+    documents: list[Document] = []
+    photos: list[str] = []
+    problems: list[Problem] = []
+    budget = limits.max_expanded_bytes
+    stack: list[tuple[str, bytes, int]] = [(name, data, 0)]
+    while stack:
+        item_name, item_data, depth = stack.pop()
+        got = step(item_name, item_data, replace(limits, max_expanded_bytes=budget), depth)
+        documents.extend(got.documents)
+        photos.extend(got.photos)
+        problems.extend(got.problems)
+        budget -= sum(len(child.data) for child in got.children)
+        stack.extend((c.filename, c.data, depth + 1) for c in reversed(got.children))
+    return Extraction(tuple(documents), tuple(photos), tuple(problems))
+
+
+def extract_one(name: str, data: bytes, limits: Limits, depth: int = 0) -> Extraction:
+    """Read one file in this process: its text, or its children, or why it could not be read.
+
+    Children come back named by their path (`材料.zip/总结.docx`). Never raises.
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return ext if ext in {"docx", "xlsx", "pptx", "odt", "ods"} else "zip"
-    if "word/document.xml" in names:
-        return "docx"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    if "ppt/presentation.xml" in names:
-        return "pptx"
-    if "content.xml" in names and ext in {"odt", "ods", "odp"}:
-        return ext
-    return "zip"
-
-
-def extract(name: str, data: bytes, max_bytes: int | None = None) -> Extraction:
-    """Read one attachment: its text, or that it is a photo, or why it could not be read."""
-    filetype = detect_type(data, name)
+        filetype = detect_type(data, name)
+    except Exception:  # detection only peeks, but a hostile header must not escape
+        filetype = extension(name) or "bin"
     if filetype in IMAGE_TYPES:
         return Extraction(photos=(name,))
-    if max_bytes is not None and len(data) > max_bytes:
-        return _problem(
+    tokens = _current_limits.set(limits), _deadline.set(time.monotonic() + limits.timeout_s)
+    try:
+        return _read(name, filetype, data, limits, depth)
+    finally:
+        _current_limits.reset(tokens[0])
+        _deadline.reset(tokens[1])
+
+
+def _read(name: str, filetype: str, data: bytes, limits: Limits, depth: int) -> Extraction:
+    if len(data) > limits.max_attachment_bytes:
+        return problem(
             name,
-            f"附件过大（{len(data) / 2**20:.1f} MB，上限 {max_bytes / 2**20:.0f} MB），未读取",
+            f"附件过大（{len(data) / 2**20:.1f} MB，上限 {limits.max_attachment_bytes / 2**20:.0f}"
+            " MB），未读取",
             "请打开原始邮件人工查看，或调大 config.toml 中的 limits.max_attachment_mb",
         )
-    read = READERS.get(filetype)
-    if read is None:
-        return _problem(
-            name,
-            f"暂不支持的文件类型 .{filetype}",
-            "请打开原始邮件人工查看，或请报送单位改用 docx/pdf 格式",
-        )
     try:
+        if filetype in CONTAINERS:
+            return _open_container(name, filetype, data, limits, depth)
+        read = READERS.get(filetype)
+        if read is None:
+            return problem(
+                name,
+                f"暂不支持的文件类型 .{filetype}",
+                "请打开原始邮件人工查看，或请报送单位改用 docx/pdf 格式",
+            )
         text = read(data)
     except ExtractError as exc:
-        return _problem(name, exc.reason, exc.action)
+        return problem(name, exc.reason, exc.action)
+    except MemoryError:
+        return problem(
+            name,
+            "文件读取时占用内存超过上限，已放弃",
+            "请打开原始邮件人工查看；可能是损坏或恶意文件",
+        )
+    except RecursionError:
+        return problem(name, "文件结构嵌套过深，无法读取", "请打开原始邮件人工查看")
     except Exception as exc:  # a broken file must cost one problem line, not the run
-        return _problem(
+        return problem(
             name,
             f"文件已损坏或无法读取（{filetype}: {exc.__class__.__name__}）",
             "请联系报送单位重新发送该附件",
         )
     if not text.strip():
-        return _problem(
-            name,
-            "文件中没有可提取的文字（可能是扫描件或图片）",
-            "请打开原始邮件人工查看",
+        return problem(
+            name, "文件中没有可提取的文字（可能是扫描件或图片）", "请打开原始邮件人工查看"
         )
     return Extraction(documents=(Document(name=name, filetype=filetype, text=text),))
 
 
-def _problem(name: str, reason: str, action: str) -> Extraction:
+def _open_container(
+    name: str, filetype: str, data: bytes, limits: Limits, depth: int
+) -> Extraction:
+    if depth >= limits.max_depth:
+        return problem(
+            name,
+            f"压缩包或转发邮件嵌套超过 {limits.max_depth} 层，内层文件未读取",
+            "请打开原始邮件人工查看，或请报送单位直接发送文件",
+        )
+    got = CONTAINERS[filetype](data, limits)
+    if not (got.documents or got.photos or got.problems or got.children):
+        return problem(name, "压缩包或转发邮件中没有任何文件或文字", "请打开原始邮件人工查看")
+    return Extraction(
+        documents=tuple(replace(d, name=f"{name}/{d.name}") for d in got.documents),
+        photos=tuple(f"{name}/{p}" for p in got.photos),
+        problems=tuple(
+            replace(p, where=f"{name}/{p.where}" if p.where else name) for p in got.problems
+        ),
+        children=tuple(replace(c, filename=f"{name}/{c.filename}") for c in got.children),
+    )
+
+
+def problem(name: str, reason: str, action: str) -> Extraction:
+    """An Extraction holding just one problem with `name`."""
     return Extraction(problems=(Problem(where=name, reason=reason, action=action),))
 
 
 # Register the built-in readers (import for their side effect).
-from pipeline.extract import docx, html, pdf, text  # noqa: E402, F401
+from pipeline.extract import (  # noqa: E402, F401
+    archive,
+    docx,
+    html,
+    mail,
+    odf,
+    office,
+    pdf,
+    sheet,
+    text,
+)

@@ -36,8 +36,8 @@ class _TextParser(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
+        if not self.skipping:  # source layout whitespace is not text; cells get real tabs
+            self.parts.append(re.sub(r"[ \t\r\n\f\v]+", " ", data))
 
 
 def html_to_text(html: str) -> str:
@@ -46,8 +46,15 @@ def html_to_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     text = "".join(parser.parts).replace("\xa0", " ")
-    lines = (re.sub(r"[ \t\u3000]+", " ", line).strip() for line in text.splitlines())
+    lines = (_clean_line(line) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _clean_line(line: str) -> str:
+    """Collapse spaces, keep one tab between table cells, drop empty leading cells."""
+    line = re.sub(r"[ \u3000]+", " ", line)
+    line = re.sub(r" ?\t[ \t]*", "\t", line)
+    return line.strip(" \t")
 
 
 @reader("html")

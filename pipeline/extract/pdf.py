@@ -1,4 +1,8 @@
-"""PDF text with pdfminer.six (Chinese CID fonts included)."""
+"""PDF text with pdfminer.six (Chinese CID fonts included).
+
+An encrypted PDF whose user password is empty (only printing or copying is
+restricted) opens as usual; one that needs a password is a clear problem.
+"""
 
 from __future__ import annotations
 
@@ -16,4 +20,6 @@ def read_pdf(data: bytes) -> str:
     try:
         return extract_text(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise ExtractError("加密的PDF，无法读取", "请联系报送单位提供未加密版本") from None
+        raise ExtractError(
+            "加密的PDF（需要密码），无法读取", "请联系报送单位提供未加密版本"
+        ) from None
