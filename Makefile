@@ -1,5 +1,6 @@
 # mailroll — two commands set everything up on a fresh machine:
-#   make run    create .venv, install, process the demo mailbox, write the workbook
+#   make run    install (Debian packages for attachments, .venv), process the demo
+#               mailbox, write the workbook
 #   make test   install what the tests need (Dovecot, LibreOffice, ...) and run them all
 PYTHON ?= python3
 VENV   := .venv
@@ -7,13 +8,14 @@ BIN    := $(VENV)/bin
 
 .PHONY: run test lint install install-test clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml scripts/install-deps.sh
+	bash scripts/install-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml scripts/install-test-deps.sh
-	bash scripts/install-test-deps.sh
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml scripts/install-deps.sh
+	bash scripts/install-deps.sh --test
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 

@@ -13,7 +13,7 @@ tools the tests use, then read N times
 and the table shows files per second for both and the worker's peak
 resident memory (VmHWM; helper tools such as antiword and LibreOffice run in
 their own processes and are not included). Needs the test extras and the
-tools of scripts/install-test-deps.sh.
+tools of scripts/install-deps.sh --test.
 """
 
 from __future__ import annotations

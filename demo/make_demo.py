@@ -20,6 +20,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import shutil
+import subprocess
+import tempfile
 import textwrap
 import zipfile
 from dataclasses import dataclass
@@ -278,10 +281,33 @@ def broken_pdf() -> bytes:
     return b"%PDF-1.6\r%\xe2\xe3\xcf\xd3\r\n" + junk
 
 
-def fake_wps() -> bytes:
-    """Bytes that look like a WPS (OLE compound) file to a file-type sniffer."""
-    header = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(16) + bytes.fromhex("3e000300feff0900")
-    return header + bytes(480) + "WPS Office 文字".encode("utf-16-le") + bytes(1024)
+def wps_document() -> bytes:
+    """A WPS 文字 file: since about 2005 WPS writes .wps as Word 97 binaries, so this
+    is a Word 97 document made by LibreOffice from a docx (needs `soffice`)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise SystemExit(
+            "make_demo: LibreOffice is needed for the .wps demo (scripts/install-deps.sh)"
+        )
+    document = docx.Document()
+    for line in (
+        "复盛镇2024年节能宣传周工作总结",
+        "5月13日，镇机关组织干部职工30余人集中收看全国节能宣传周启动仪式直播。",
+        "全国低碳日当天，镇机关开展低碳体验日活动，公务用车停驶一天，干部职工步行或骑行上班。",
+        "在镇政府大院和场镇主干道悬挂横幅4条，发放节能宣传资料500余份。",
+        "复盛镇人民政府",
+        "2024年5月16日",
+    ):
+        document.add_paragraph(line)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "summary.docx"
+        document.save(source)
+        subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+             "--convert-to", "doc", "--outdir", tmp, str(source)],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        return (Path(tmp) / "summary.doc").read_bytes()
 
 
 # --------------------------------------------------------------------------------------
@@ -1160,7 +1186,7 @@ def demos() -> list[Demo]:
             attachments=(
                 Attachment(
                     "复盛镇节能宣传周工作总结.wps",
-                    fake_wps(),
+                    wps_document(),
                     OCTET,
                     name_style="gbk-quoted",
                 ),

@@ -12,7 +12,7 @@ imap-login, imap and the internal services as ``nobody``/``nogroup``, which also
 owns the Maildir (Dovecot refuses uid 0 for mail). Works as a normal user too:
 everything then runs as that user, without chroots.
 
-Install the server with ``scripts/install-test-deps.sh``.
+Install the server with ``scripts/install-deps.sh --test``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from imapclient import IMAPClient
 
 __all__ = ["Dovecot", "DovecotError", "DovecotUnavailable", "find_dovecot"]
 
-_INSTALL_HINT = "run scripts/install-test-deps.sh (installs Debian's dovecot-imapd and openssl)"
+_INSTALL_HINT = "run scripts/install-deps.sh --test (installs Debian's dovecot-imapd and openssl)"
 
 
 class DovecotUnavailable(RuntimeError):

@@ -10,7 +10,7 @@ report), or import the fixtures by name::
     from tests.dovecot_fixtures import dovecot, dovecot_session  # noqa: F401
 
 Without the dovecot binary the tests are skipped with a hint to run
-scripts/install-test-deps.sh; set MAILROLL_REQUIRE_DOVECOT=1 (CI) to make that
+scripts/install-deps.sh --test; set MAILROLL_REQUIRE_DOVECOT=1 (CI) to make that
 a failure instead.
 """
 

@@ -31,8 +31,11 @@ def test_demo_mailbox_fills_every_sheet(workspace: Workspace) -> None:
 
     problems = [r[4] for r in wb["待处理"].iter_rows(min_row=3, values_only=True)]
     assert problems.count("未能识别报送单位（待确认）") == 2
-    assert "暂不支持的文件类型 .wps" in problems
+    assert any("损坏" in str(p) for p in problems)  # the corrupt docx and the broken pdf
+    # a WPS 文字 attachment is read like any other document
+    assert summary["复盛镇人民政府"][3] == "按时"
 
     kinds = [(r[3], r[4], r[7]) for r in wb["明细"].iter_rows(min_row=3, values_only=True)]
+    assert any(file == "复盛镇节能宣传周工作总结.wps" for _, file, _ in kinds)
     notice = "转发：重庆市机关事务管理局关于开展2024年节能宣传周和全国低碳日活动的通知"
     assert (notice, "正文", "通知/倡议") in kinds

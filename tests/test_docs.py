@@ -38,7 +38,8 @@ def test_tag_json_has_the_documented_keys(workspace: Workspace) -> None:
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)
     assert set(record) == {
-        "file", "unit", "kind", "categories", "evidence", "figures", "summary", "problems"
+        "file", "unit", "kind", "categories", "evidence", "figures", "summary", "problems",
+        "documents", "photos",
     }  # fmt: skip
     assert record["unit"] == "观音桥街道办事处"
     assert record["categories"] == ["green_commute"]

@@ -197,5 +197,5 @@ def test_start_failure_reports_dovecot_output(dovecot: Dovecot) -> None:
 
 def test_missing_binary_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dovecot_module, "find_dovecot", lambda: None)
-    with pytest.raises(DovecotUnavailable, match=r"install-test-deps\.sh"):
+    with pytest.raises(DovecotUnavailable, match=r"install-deps\.sh --test"):
         Dovecot()

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Install the Debian packages mailroll needs, only when they are missing.
+#
+#   scripts/install-deps.sh          what the service needs to read attachments
+#                                    (make run); without root it warns and goes on:
+#                                    those file types then become 待处理 rows.
+#   scripts/install-deps.sh --test   that plus what the tests need (make test);
+#                                    fails when it cannot install.
+#
+# Idempotent: does nothing (and no apt-get update) when everything is installed.
+set -euo pipefail
+
+RUNTIME_PACKAGES=(
+    antiword                  # .doc/.wps text (pipeline/extract/office.py)
+    libreoffice-writer-nogui  # .doc/.wps/.rtf fallback
+    libreoffice-calc-nogui    # .xls/.et fallback
+    libarchive13              # .rar/.7z reading through libarchive-c
+)
+TEST_PACKAGES=(
+    dovecot-imapd   # real IMAP server for the test fixture (tests/dovecot.py)
+    openssl         # self-signed certificate for the IMAPS port
+    7zip            # tests build .7z archives with Chinese names (7zz)
+    zip             # tests build zips with GBK names the way Windows tools write them
+)
+
+mode=runtime
+packages=("${RUNTIME_PACKAGES[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+    mode=test
+    packages+=("${TEST_PACKAGES[@]}")
+fi
+
+give_up() {
+    if [[ "$mode" == test ]]; then
+        echo "install-deps: $1" >&2
+        exit 1
+    fi
+    echo "install-deps: warning: $1; those attachment types will be listed as problems" >&2
+    exit 0
+}
+
+is_installed() {
+    # dpkg -s succeeds for removed-but-not-purged packages too, so check the status.
+    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
+}
+
+missing=()
+for pkg in "${packages[@]}"; do
+    is_installed "$pkg" || missing+=("$pkg")
+done
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all present (${packages[*]})"
+    exit 0
+fi
+
+command -v apt-get >/dev/null 2>&1 || give_up "no apt-get here; install by hand: ${missing[*]}"
+if [[ "$(id -u)" -eq 0 ]]; then
+    SUDO=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO=(sudo -n)
+else
+    give_up "need root or sudo to install: ${missing[*]}"
+fi
+
+echo "install-deps: installing ${missing[*]}"
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${missing[*]}"
+# Where systemd runs, dovecot-core's postinst also starts the system-wide service
+# (ports 143/993). The tests never use it: tests/dovecot.py runs its own instance.
