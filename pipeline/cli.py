@@ -13,11 +13,12 @@ from pathlib import Path
 
 import click
 
+from pipeline.campaigns import parse_week
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.errors import MailrollError
 from pipeline.models import CATEGORY_IDS
 from pipeline.process import load_rulebook, process_file
-from pipeline.report import parse_week, write_report
+from pipeline.report import write_report
 from pipeline.runner import open_store, retag, run_once
 
 EXIT_ERROR = 1  # config, rules or mailbox error: nothing or not everything was done
@@ -112,7 +113,8 @@ def report(ctx: click.Context, week: str | None, out: Path | None) -> None:
       mailroll report --week 2024-W20 --out /srv/share/汇总.xlsx
     """
     try:
-        parse_week(week)
+        if week:
+            parse_week(week)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
     config = _config(ctx)

@@ -10,6 +10,9 @@ set -euo pipefail
 TEST_DEB_PACKAGES=(
     dovecot-imapd   # real IMAP server for the test fixture (tests/dovecot.py)
     openssl         # self-signed certificate for the IMAPS port
+    libreoffice-calc-nogui  # renders the roll-up workbook to PDF (tests/test_render.py)
+    fonts-wqy-zenhei        # a Chinese font, so the rendered PDF shows text, not boxes
+    poppler-utils           # pdftotext / pdftoppm to read the rendered PDF
 )
 
 is_installed() {
