@@ -23,16 +23,18 @@ import pandas as pd
 from pipeline import campaigns as cal
 from pipeline.campaigns import Week
 from pipeline.config import Campaign, Config
+from pipeline.models import Unit
 from pipeline.process import Rulebook
-from pipeline.rollup import mark
+from pipeline.rollup import mark, rollup
 from pipeline.store import Store
+from pipeline.units import UNIT_TYPES
 from pipeline.workbook import save_workbook
 
 CUMULATIVE = "累计"
 
 _SUBMISSIONS = """
-SELECT s.sha256, s.sender, s.sender_name, s.subject, s.sent_at, s.unit_id, s.unit_how,
-       s.kind, s.categories, s.figures, s.summary, s.photos,
+SELECT s.sha256, s.message_id, s.sender, s.sender_name, s.subject, s.sent_at, s.unit_id,
+       s.unit_how, s.kind, s.categories, s.figures, s.summary, s.photos,
        m.path AS archive_path, m.archived_at, m.source, m.source_key,
        (SELECT count(*) FROM problems p WHERE p.sha256 = s.sha256) AS problems,
        (SELECT group_concat(d.name, char(10)) FROM documents d WHERE d.sha256 = s.sha256)
@@ -186,6 +188,22 @@ def select(data: Data, scope: Scope) -> Data:
         problems=probs.reset_index(drop=True),
         reminders=reminders,
     )
+
+
+def standing(data: Data, scope: Scope, book: Rulebook) -> pd.DataFrame:
+    """Where each roster unit stands in the scope (see rollup.rollup), roster order by type.
+
+    `data` must already be narrowed to the scope (see `select`).
+    """
+    counting = data.subs[data.subs["in_window"]] if len(data.subs) else data.subs
+    ids = [u.id for u in roster_order(book)]
+    return rollup(counting, ids, scope.campaign.deadline)
+
+
+def roster_order(book: Rulebook) -> list[Unit]:
+    """The roster sorted by unit type (街道/镇, 区级部门, 学校, 医院, 其他), stable."""
+    rank = {t: i for i, t in enumerate(UNIT_TYPES)}
+    return sorted(book.roster.units, key=lambda u: rank.get(u.type, len(rank)))
 
 
 def _instants(iso: pd.Series, tz: object) -> pd.Series:

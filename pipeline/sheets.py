@@ -19,7 +19,7 @@ from pipeline import campaigns as cal
 from pipeline.config import Config
 from pipeline.models import FIGURE_KEYS, Unit
 from pipeline.process import Rulebook
-from pipeline.report import Data, Scope
+from pipeline.report import Data, Scope, roster_order, standing
 from pipeline.rollup import (
     STATUS_LATE,
     STATUS_MISSING,
@@ -28,7 +28,6 @@ from pipeline.rollup import (
     superseded,
     tally,
 )
-from pipeline.units import UNIT_TYPES
 from pipeline.workbook import Chart, Link, Sheet
 
 FIGURE_LABELS = {
@@ -63,7 +62,7 @@ class Context:
         self.out_dir = out_dir
         self.labels = {c.id: c.label for c in book.rules.categories}
         self.asked = list(scope.campaign.categories)
-        self.units = sorted(book.roster.units, key=lambda u: _type_rank(u.type))
+        self.units = roster_order(book)
         subs = data.subs
         self.counting = subs[subs["in_window"]] if len(subs) else subs
 
@@ -92,13 +91,12 @@ def build_sheets(
     data: Data, scope: Scope, config: Config, book: Rulebook, out_dir: Path
 ) -> list[Sheet]:
     ctx = Context(data, scope, config, book, out_dir)
-    ids = [u.id for u in ctx.units]
-    standing = rollup(ctx.counting, ids, scope.campaign.deadline)
+    now = standing(data, scope, book)
     return [
-        summary_sheet(ctx, standing),
+        summary_sheet(ctx, now),
         details_sheet(ctx),
-        stats_sheet(ctx, standing),
-        missing_sheet(ctx, standing),
+        stats_sheet(ctx, now),
+        missing_sheet(ctx, now),
         problems_sheet(ctx),
     ]
 
@@ -199,8 +197,21 @@ def details_sheet(ctx: Context) -> Sheet:
     extra = _photo_and_empty_rows(subs, set(docs["sha256"]))
     rows = pd.concat([rows, extra], ignore_index=True) if len(extra) else rows
     mail = subs.set_index("sha256")
-    rows = rows.join(mail[["when", "sender_name", "sender", "subject", "unit_id", "unit_how",
-                           "计入情况", "archive_path"]], on="sha256")  # fmt: skip
+    rows = rows.join(
+        mail[
+            [
+                "when",
+                "sender_name",
+                "sender",
+                "subject",
+                "unit_id",
+                "unit_how",
+                "计入情况",
+                "archive_path",
+            ]
+        ],
+        on="sha256",
+    )
     rows = rows.sort_values(["when", "sha256", "_order"], kind="stable").reset_index(drop=True)
     roster = ctx.book.roster
     frame = pd.DataFrame(
@@ -264,11 +275,18 @@ def _photo_and_empty_rows(subs: pd.DataFrame, with_docs: set[str]) -> pd.DataFra
     for sha, photos in zip(subs["sha256"], subs["photos"], strict=True):
         if photos:
             shown = "、".join(photos[:10]) + ("…" if len(photos) > 10 else "")
-            rows.append({"sha256": sha, "_order": 10_000, "文件": f"照片 {len(photos)} 张：{shown}",
-                         "材料类型": "照片"})  # fmt: skip
+            rows.append(
+                {
+                    "sha256": sha,
+                    "_order": 10_000,
+                    "文件": f"照片 {len(photos)} 张：{shown}",
+                    "材料类型": "照片",
+                }
+            )
         elif sha not in with_docs:
-            rows.append({"sha256": sha, "_order": 0, "文件": "（没有可读取的正文或附件）",
-                         "材料类型": "—"})  # fmt: skip
+            rows.append(
+                {"sha256": sha, "_order": 0, "文件": "（没有可读取的正文或附件）", "材料类型": "—"}
+            )
     return pd.DataFrame(rows)
 
 
@@ -332,15 +350,23 @@ def _stat_rows(ctx: Context, counts: dict[str, int], roster_size: int) -> list[d
     rows: list[dict[str, object]] = []
     for c in ctx.asked:
         n = counts[c]
-        rows.append({"类别": "活动开展", "项目": ctx.label(c), "单位数": n,
-                     "占名册比例": n / roster_size})  # fmt: skip
+        rows.append(
+            {"类别": "活动开展", "项目": ctx.label(c), "单位数": n, "占名册比例": n / roster_size}
+        )
     for key in FIGURE_KEYS:
-        rows.append({"类别": "数据合计", "项目": FIGURE_LABELS[key],
-                     "单位数": counts[f"{key}:units"], "合计": counts[f"{key}:total"]})  # fmt: skip
+        rows.append(
+            {
+                "类别": "数据合计",
+                "项目": FIGURE_LABELS[key],
+                "单位数": counts[f"{key}:units"],
+                "合计": counts[f"{key}:total"],
+            }
+        )
     for status in (STATUS_ON_TIME, STATUS_LATE, STATUS_MISSING):
         n = counts[status]
-        rows.append({"类别": "报送情况", "项目": status, "单位数": n,
-                     "占名册比例": n / roster_size})  # fmt: skip
+        rows.append(
+            {"类别": "报送情况", "项目": status, "单位数": n, "占名册比例": n / roster_size}
+        )
     return rows
 
 
@@ -436,7 +462,3 @@ def _mailbox_place(source: object, key: object) -> str:
     if not isinstance(source, str):
         return ""
     return f"{source} {key}" if isinstance(key, str) else source
-
-
-def _type_rank(unit_type: str) -> int:
-    return UNIT_TYPES.index(unit_type) if unit_type in UNIT_TYPES else len(UNIT_TYPES)
