@@ -51,7 +51,7 @@ class Campaign:
 class ReportConfig:
     dir: Path
     title: str
-    links: str = "relative"  # link to the archived original: "relative", "absolute" or "none"
+    links: str = "relative"  # link to the archived original: "relative" or "none" (path as text)
     font: str = "宋体"  # the Chinese font named in every cell
 
 
@@ -143,7 +143,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         report=ReportConfig(
             dir=report.path_("dir", "output"),
             title=title,
-            links=_choice(report, "links", ("relative", "absolute", "none"), "relative"),
+            links=_choice(report, "links", ("relative", "none"), "relative"),
             font=report.get("font", str, "宋体"),
         ),
         limits=Limits(

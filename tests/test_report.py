@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -137,25 +138,34 @@ def test_links_to_the_archived_original(workspace: Workspace) -> None:
     book = report(workspace)
     ws = openpyxl.load_workbook(book)["汇总"]
     links = [c.hyperlink.target for c in ws["W"] if c.hyperlink is not None]
-    assert links and all(not t.startswith(("file:", "/")) for t in links)  # relative
-    for target in links:
-        assert (book.parent / unquote(target)).resolve().is_file()
-        assert (book.parent / unquote(target)).suffix == ".eml"
+    assert len(links) == 5  # one per unit with a counted report
+    for target in links:  # relative, in Excel's own (Windows) form
+        assert not target.startswith(("file:", "/"))
+        path = (book.parent / unquote(target).replace("\\", "/")).resolve()
+        assert path.is_file() and path.suffix == ".eml"
+        assert path.is_relative_to(workspace.config.storage.archive)
+    # moved together with the archive, the links still resolve
+    moved = workspace.root / "moved"
+    (moved / "var").mkdir(parents=True)
+    shutil.copytree(workspace.config.storage.archive, moved / "var" / "archive")
+    (moved / "output").mkdir()
+    shutil.copy(book, moved / "output" / book.name)
+    assert all(
+        (moved / "output" / unquote(t).replace("\\", "/")).resolve().is_file() for t in links
+    )
 
 
-def test_absolute_links_are_file_uris(workspace: Workspace) -> None:
+def test_links_can_be_plain_paths(workspace: Workspace) -> None:
     text = workspace.config_path.read_text(encoding="utf-8")
     workspace.config_path.write_text(
         text.replace(
-            'title = "江北区节能宣传周汇总"', 'title = "江北区节能宣传周汇总"\nlinks = "absolute"'
+            'title = "江北区节能宣传周汇总"', 'title = "江北区节能宣传周汇总"\nlinks = "none"'
         ),
         encoding="utf-8",
     )
     processed(workspace)
-    ws = openpyxl.load_workbook(report(workspace))["待处理"]
-    targets = [c.hyperlink.target for row in ws.iter_rows() for c in row if c.hyperlink]
-    assert targets and all(t.startswith("file:///") for t in targets)
-    assert all(Path(unquote(urlparse(t).path)).is_file() for t in targets)
+    rows = table(report(workspace), "待处理")
+    assert rows and all(Path(str(r["原始邮件"])).is_file() for r in rows)
 
 
 def test_category_statistics_and_week_over_week(workspace: Workspace) -> None:
