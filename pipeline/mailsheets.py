@@ -109,7 +109,6 @@ def details_sheet(ctx: Context) -> Sheet:
         frame,
         widths={
             "发件人": 12,
-            "发件地址": 22,
             "主题": 24,
             "文件": 20,
             "单位": 16,

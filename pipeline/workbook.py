@@ -313,15 +313,17 @@ def _fit_width(name: str, values: pd.Series, formats: dict[str, str]) -> float:
     sample = values.dropna()
     if len(sample) > 500:
         sample = sample.sample(500, random_state=0)
-    texts = [v.text if isinstance(v, Link) else str(v) for v in sample]
-    if values.dtype.kind == "M" or any(isinstance(v, (datetime, pd.Timestamp)) for v in sample):
-        texts = [formats.get(name, "yyyy-mm-dd hh:mm") + "__"]  # digits are wider than "m"
-    elif values.dtype.kind in "iuf":
-        percent = "%" in formats.get(name, "")
-        texts = ["100%"] if percent else [f"{sample.max():,.0f}" if len(sample) else ""]
-    longest = max((_display_width(line) for t in texts for line in t.splitlines()), default=0)
     header = _display_width(name)
     from_header = header + 2 if header <= 8 else math.ceil(header / 2) + 2
+    if values.dtype.kind == "M" or any(isinstance(v, (datetime, pd.Timestamp)) for v in sample):
+        digits = len(formats.get(name, "yyyy-mm-dd hh:mm"))  # digits are one unit each
+        return float(max(from_header, digits + 3))
+    if values.dtype.kind in "iuf":
+        percent = "%" in formats.get(name, "")
+        digits = 4 if percent else len(f"{sample.max():,.0f}") if len(sample) else 1
+        return float(max(MIN_WIDTH, from_header, digits + 3))
+    texts = [v.text if isinstance(v, Link) else str(v) for v in sample]
+    longest = max((_display_width(line) for t in texts for line in t.splitlines()), default=0)
     return float(min(MAX_WIDTH, max(MIN_WIDTH, from_header, longest + 2)))
 
 
@@ -333,6 +335,6 @@ def _lines(text: str, width: float, scale: float) -> int:
 
 
 def _display_width(text: str) -> float:
-    """Width in digit widths: a CJK character is two, a Latin letter a bit over one."""
+    """Width in digit widths: a CJK character is two, a Latin letter about 1.3 ('@', 'm')."""
     wide = len(text.encode("gb18030", errors="replace")) - len(text)  # 2-byte characters
-    return 2 * wide + 1.15 * (len(text) - wide)
+    return 2 * wide + 1.3 * (len(text) - wide)
