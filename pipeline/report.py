@@ -23,7 +23,7 @@ import pandas as pd
 from pipeline import campaigns as cal
 from pipeline.campaigns import Week
 from pipeline.config import Campaign, Config
-from pipeline.models import Unit
+from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, Unit
 from pipeline.process import Rulebook
 from pipeline.rollup import mark, rollup
 from pipeline.store import Store
@@ -149,16 +149,14 @@ def load(store: Store, config: Config) -> Data:
     tz = config.campaign.timezone
     subs = pd.read_sql_query(_SUBMISSIONS, store.db)
     subs["when"] = _instants(subs["sent_at"].fillna(subs["archived_at"]), tz)
-    for col in ("categories", "figures", "photos"):
-        subs[col] = [json.loads(v) for v in subs[col]]
-    subs = mark(subs)
-    subs = subs.join(cal.assign(subs["when"], config.campaigns))
-
+    subs["photos"] = [json.loads(v) for v in subs["photos"]]
     docs = pd.read_sql_query(
-        "SELECT sha256, ordinal, name, filetype, kind, categories, tags, figures, summary"
+        "SELECT sha256, ordinal, name, filetype, kind, chars, categories, tags, figures, summary"
         " FROM documents ORDER BY sha256, ordinal",
         store.db,
     )
+    subs = mark(_own_findings(subs, docs))
+    subs = subs.join(cal.assign(subs["when"], config.campaigns))
     probs = pd.read_sql_query(_PROBLEMS, store.db)
     when = probs["sent_at"].fillna(probs["archived_at"]).fillna(probs["created_at"])
     probs["when"] = _instants(when, tz)
@@ -204,6 +202,40 @@ def roster_order(book: Rulebook) -> list[Unit]:
     """The roster sorted by unit type (街道/镇, 区级部门, 学校, 医院, 其他), stable."""
     rank = {t: i for i, t in enumerate(UNIT_TYPES)}
     return sorted(book.roster.units, key=lambda u: rank.get(u.type, len(rank)))
+
+
+def _own_findings(subs: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    """Categories, figures and summary of each mail from its own documents only.
+
+    A notice or 倡议书 forwarded with a report lists what it asks others to do;
+    that is not what the unit did, so notice documents add nothing to the roll-up
+    (they stay in 明细, marked 通知).
+    """
+    own = docs[docs["kind"] != "notice"]
+    cats = pd.Series([json.loads(v) for v in own["categories"]], index=own.index)
+    rank = {c: i for i, c in enumerate(CATEGORY_IDS)}
+    merged = cats.groupby(own["sha256"]).agg(
+        lambda lists: sorted({c for cs in lists for c in cs}, key=lambda c: rank.get(c, 99))
+    )
+    figures = pd.DataFrame(
+        [json.loads(v) for v in own["figures"]], index=own.index, columns=list(FIGURE_KEYS)
+    )
+    most = figures.groupby(own["sha256"]).max()
+    as_dicts = {
+        sha: {k: int(v) for k, v in row.items() if pd.notna(v)} for sha, row in most.iterrows()
+    }
+    ranked = own.assign(n=cats.map(len), tagged=cats.map(bool)).sort_values(
+        ["tagged", "n", "chars"], kind="stable"
+    )
+    best = ranked.groupby("sha256").tail(1).set_index("sha256")["summary"]
+    return subs.assign(
+        categories=[merged.get(sha, []) for sha in subs["sha256"]],
+        figures=[as_dicts.get(sha, {}) for sha in subs["sha256"]],
+        summary=[
+            best.get(sha, summary)
+            for sha, summary in zip(subs["sha256"], subs["summary"], strict=True)
+        ],
+    )
 
 
 def _instants(iso: pd.Series, tz: object) -> pd.Series:

@@ -101,7 +101,7 @@ def summary_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
     for key in FIGURE_KEYS:
         frame[FIGURE_LABELS[key]] = standing[key].to_numpy()
     frame["照片数"] = standing["photos"].where(standing["count"] > 0).to_numpy()
-    frame["工作摘要"] = standing["summary"].fillna("").to_numpy()
+    frame["工作摘要"] = standing["summary"].astype(object).fillna("").to_numpy()
     frame["备注"] = _notes(ctx, standing)
     archive = ctx.counting.set_index("sha256")["archive_path"] if len(ctx.counting) else {}
     frame["原始邮件"] = [

@@ -232,7 +232,12 @@ class _Writer:
             else:
                 ws.write_string(row, col, value.target, fmt)
             return
-        if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        if (
+            value is None
+            or value is pd.NaT
+            or value == ""
+            or (isinstance(value, float) and math.isnan(value))
+        ):
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, str):
             ws.write_string(row, col, clean_text(value), fmt)  # never a formula

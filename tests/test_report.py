@@ -16,7 +16,7 @@ from pipeline.cli import main
 from pipeline.process import load_rulebook
 from pipeline.report import write_report
 from pipeline.runner import open_store
-from tests.builders import CHINA, make_mail
+from tests.builders import CHINA, make_docx, make_mail
 from tests.conftest import Workspace
 from tests.reportkit import at, by_unit, processed, table
 
@@ -96,6 +96,26 @@ def test_weekly_book_is_the_campaign_at_the_end_of_that_week(workspace: Workspac
     assert w21["观音桥街道办事处"]["报送状态"] == "按时"
     missing = {r["单位名称"] for r in table(report(workspace, "2024-W20"), "未报送")}
     assert "华新街街道办事处" in missing and "观音桥街道办事处" not in missing
+
+
+def test_a_forwarded_notice_adds_nothing_to_the_units_report(workspace: Workspace) -> None:
+    notice = make_docx(["关于开展2024年节能宣传周活动的通知",
+                        "请各单位组织干部职工收看启动仪式直播，悬挂横幅20条。"])  # fmt: skip
+    body = ("五宝镇组织干部职工绿色出行，参与干部职工30人。开展节能知识竞赛1场。"
+            "办公区域随手关灯，空调温度不低于26℃。")  # fmt: skip
+    workspace.add(
+        make_mail(sender="wubao@jiangbei.example", subject="五宝镇节能宣传周工作总结", body=body,
+                  attachments=[("通知.docx", notice)], date=at(16), message_id="<wb@x>")
+    )  # fmt: skip
+    processed(workspace)
+    book = report(workspace)
+    wubao = by_unit(book)["五宝镇人民政府"]
+    assert wubao["报送状态"] == "按时" and wubao["绿色出行"] == "✓" and wubao["节约用电"] == "✓"
+    assert wubao["收看直播"] is None and wubao["横幅(条)"] is None  # asked for, not done
+    assert wubao["参与人数"] == 30
+    rows = table(book, "明细")
+    kinds = {r["文件"]: r["材料类型"] for r in rows if r["发件地址"] == "wubao@jiangbei.example"}
+    assert kinds == {"正文": "报告", "通知.docx": "通知"}
 
 
 def test_details_kinds_and_what_counts(workspace: Workspace) -> None:
