@@ -48,40 +48,10 @@ DETAIL_COLUMNS = [
 
 
 def details_sheet(ctx: Context) -> Sheet:
-    subs = ctx.data.subs.copy()
-    subs["计入情况"] = _standing_of(subs)
-    docs = ctx.data.docs[ctx.data.docs["sha256"].isin(subs["sha256"])]
-    rows = pd.DataFrame(
-        {
-            "sha256": docs["sha256"],
-            "_order": docs["ordinal"],
-            "文件": docs["name"],
-            "材料类型": docs["kind"].map(KIND_LABELS).fillna(docs["kind"]),
-            "分类": [_labels(ctx, json.loads(v)) for v in docs["categories"]],
-            "分类依据": [_evidence(ctx, json.loads(v)) for v in docs["tags"]],
-        }
-    )
-    figures = [json.loads(v) for v in docs["figures"]]
-    for key in FIGURE_KEYS:
-        rows[FIGURE_LABELS[key]] = [f.get(key) for f in figures]
-    extra = _photo_and_empty_rows(subs, set(docs["sha256"]))
-    rows = pd.concat([rows, extra], ignore_index=True) if len(extra) else rows
-    mail = subs.set_index("sha256")
-    rows = rows.join(
-        mail[
-            [
-                "when",
-                "sender_name",
-                "sender",
-                "subject",
-                "unit_id",
-                "unit_how",
-                "计入情况",
-                "archive_path",
-            ]
-        ],
-        on="sha256",
-    )
+    """One row per document (body or attachment), photo set or empty mail, in time order."""
+    subs = ctx.data.subs.assign(计入情况=_standing_of(ctx.data.subs))
+    mail = subs.set_index("sha256")[_MAIL_COLUMNS]
+    rows = _document_rows(ctx, subs).join(mail, on="sha256")
     rows = rows.sort_values(["when", "sha256", "_order"], kind="stable").reset_index(drop=True)
     roster = ctx.book.roster
     frame = pd.DataFrame(
@@ -104,23 +74,34 @@ def details_sheet(ctx: Context) -> Sheet:
         },
         columns=DETAIL_COLUMNS,
     )
-    return Sheet(
-        "明细",
-        frame,
-        widths={
-            "发件人": 12,
-            "主题": 24,
-            "文件": 20,
-            "单位": 16,
-            "单位识别依据": 8,
-            "分类": 14,
-            "分类依据": 50,
-            "计入情况": 12,
-        },
-        formats={"收到时间": TIME_FORMAT},
-        center=("序号", "材料类型"),
-        freeze_columns=2,
+    widths = {"发件人": 12, "主题": 24, "文件": 20, "单位": 16, "单位识别依据": 8, "分类": 14,
+              "分类依据": 50, "计入情况": 12}  # fmt: skip
+    return Sheet("明细", frame, widths=widths, formats={"收到时间": TIME_FORMAT},
+                 center=("序号", "材料类型"), freeze_columns=2)  # fmt: skip
+
+
+_MAIL_COLUMNS = ["when", "sender_name", "sender", "subject", "unit_id", "unit_how", "计入情况",
+                 "archive_path"]  # fmt: skip
+
+
+def _document_rows(ctx: Context, subs: pd.DataFrame) -> pd.DataFrame:
+    """The document-level columns, keyed by sha256 and the document's ordinal."""
+    docs = ctx.data.docs[ctx.data.docs["sha256"].isin(subs["sha256"])]
+    rows = pd.DataFrame(
+        {
+            "sha256": docs["sha256"],
+            "_order": docs["ordinal"],
+            "文件": docs["name"],
+            "材料类型": docs["kind"].map(KIND_LABELS).fillna(docs["kind"]),
+            "分类": [_labels(ctx, json.loads(v)) for v in docs["categories"]],
+            "分类依据": [_evidence(ctx, json.loads(v)) for v in docs["tags"]],
+        }
     )
+    figures = [json.loads(v) for v in docs["figures"]]
+    for key in FIGURE_KEYS:
+        rows[FIGURE_LABELS[key]] = [f.get(key) for f in figures]
+    extra = _photo_and_empty_rows(subs, set(docs["sha256"]))
+    return pd.concat([rows, extra], ignore_index=True) if len(extra) else rows
 
 
 def _standing_of(subs: pd.DataFrame) -> list[str]:
@@ -183,52 +164,43 @@ def _unit_name(unit: Unit | None, unit_id: object) -> str:
 
 
 def problems_sheet(ctx: Context) -> Sheet:
+    """Every problem of the scope's mail, and (cumulative book) every mail outside the
+    campaign's window, with where the raw mail is and what to do."""
     probs = ctx.data.problems
-    frame = pd.DataFrame(
-        {
-            "收到时间": ctx.local(probs["when"]) if len(probs) else [],
-            "发件地址": probs["sender"].fillna(""),
-            "主题": probs["subject"].fillna(""),
-            "位置": probs["location"],
-            "问题": probs["reason"],
-            "处理建议": probs["action"],
-            "邮箱位置": [
-                _mailbox_place(s, k)
-                for s, k in zip(probs["source"], probs["source_key"], strict=True)
-            ],
-            "原始邮件": [ctx.link(p) for p in probs["archive_path"]],
-        }
-    )
-    out_of_window = ctx.data.subs[~ctx.data.subs["in_window"]]
-    if len(out_of_window):
+    frame = _problem_rows(ctx, probs, probs["location"], probs["reason"], probs["action"])
+    outside = ctx.data.subs[~ctx.data.subs["in_window"]]
+    if len(outside):
         lo, hi = cal.window(ctx.scope.campaign)
-        extra = pd.DataFrame(
-            {
-                "收到时间": ctx.local(out_of_window["when"]),
-                "发件地址": out_of_window["sender"],
-                "主题": out_of_window["subject"],
-                "位置": "邮件",
-                "问题": f"收到时间不在本活动的收取范围（{lo:%Y-%m-%d} 至 {hi:%Y-%m-%d} 前）"
-                "内，未计入统计",
-                "处理建议": "如属本次活动，请调整 config.toml 中该活动的 early_days / late_days"
-                " 后重新生成汇总表",
-                "邮箱位置": [
-                    _mailbox_place(s, k)
-                    for s, k in zip(
-                        out_of_window["source"], out_of_window["source_key"], strict=True
-                    )
-                ],
-                "原始邮件": [ctx.link(p) for p in out_of_window["archive_path"]],
-            }
-        )
-        frame = pd.concat([frame, extra], ignore_index=True)
+        reason = (f"收到时间不在本活动的收取范围（{lo:%Y-%m-%d} 至 {hi:%Y-%m-%d} 前）内，"
+                  "未计入统计")  # fmt: skip
+        action = "如属本次活动，请调整 config.toml 中该活动的 early_days / late_days 后重新生成"
+        frame = pd.concat([frame, _problem_rows(ctx, outside, "邮件", reason, action)])
     frame.insert(0, "序号", range(1, len(frame) + 1))
     return Sheet(
         "待处理",
-        frame,
+        frame.reset_index(drop=True),
         widths={"主题": 30, "位置": 18, "问题": 36, "处理建议": 44, "邮箱位置": 24},
         formats={"收到时间": TIME_FORMAT},
         center=("序号",),
+    )
+
+
+def _problem_rows(
+    ctx: Context, mails: pd.DataFrame, where: object, reason: object, action: object
+) -> pd.DataFrame:
+    places = zip(mails["source"], mails["source_key"], strict=True)
+    return pd.DataFrame(
+        {
+            "收到时间": ctx.local(mails["when"]) if len(mails) else [],
+            "发件地址": mails["sender"].fillna(""),
+            "主题": mails["subject"].fillna(""),
+            "位置": where,
+            "问题": reason,
+            "处理建议": action,
+            "邮箱位置": [_mailbox_place(source, key) for source, key in places],
+            "原始邮件": [ctx.link(p) for p in mails["archive_path"]],
+        },
+        index=mails.index,
     )
 
 

@@ -81,27 +81,9 @@ def rollup(subs: pd.DataFrame, unit_ids: list[str], deadline: datetime) -> pd.Da
         np.where(out["first"] <= pd.Timestamp(deadline), STATUS_ON_TIME, STATUS_LATE),
     )
 
-    current = counted[~superseded(counted)]
-    cats = current[["unit_id", "categories"]].explode("categories").dropna()
-    found = cats.groupby("unit_id")["categories"].agg(frozenset)
-    out["categories"] = [found.get(u, frozenset()) for u in index]
-
-    figures = pd.DataFrame(list(current["figures"]), index=current.index, columns=FIGURE_KEYS)
-    figures["unit_id"] = current["unit_id"]
-    most = figures.groupby("unit_id").max()
-    for key in FIGURE_KEYS:
-        out[key] = most[key].reindex(index) if key in most else np.nan
-
+    _in_force(out, counted[~superseded(counted)])
     photos = counted[["unit_id", "photos"]].explode("photos").dropna().drop_duplicates()
     out["photos"] = photos.groupby("unit_id").size().reindex(index).fillna(0).astype(int)
-
-    # the richest submission in force (most categories, then the latest) gives the summary
-    ranked = current.assign(n=current["categories"].map(len)).sort_values(
-        ["n", "when"], kind="stable"
-    )
-    best = ranked.groupby("unit_id").tail(1).set_index("unit_id")
-    out["summary"] = best["summary"].reindex(index)
-    out["sha256"] = best["sha256"].reindex(index)
     out["corrected"] = counted[counted["correction"]].groupby("unit_id").size().reindex(index) > 0
 
     other = known[~known["counted"]]
@@ -110,6 +92,24 @@ def rollup(subs: pd.DataFrame, unit_ids: list[str], deadline: datetime) -> pd.Da
     )
     out["unreadable"] = index.isin(counted.loc[counted["problems"] > 0, "unit_id"])
     return out
+
+
+def _in_force(out: pd.DataFrame, current: pd.DataFrame) -> None:
+    """Fill categories, figures, summary and sha256 from the submissions in force."""
+    index = out.index
+    cats = current[["unit_id", "categories"]].explode("categories").dropna()
+    found = cats.groupby("unit_id")["categories"].agg(frozenset)
+    out["categories"] = [found.get(u, frozenset()) for u in index]
+    figures = pd.DataFrame(list(current["figures"]), index=current.index, columns=FIGURE_KEYS)
+    most = figures.groupby(current["unit_id"]).max()
+    for key in FIGURE_KEYS:
+        out[key] = most[key].reindex(index)
+    # the richest submission (most categories, then the latest) gives the summary and link
+    ranked = current.assign(n=current["categories"].map(len))
+    ranked = ranked.sort_values(["n", "when"], kind="stable")
+    best = ranked.groupby("unit_id").tail(1).set_index("unit_id")
+    out["summary"] = best["summary"].reindex(index)
+    out["sha256"] = best["sha256"].reindex(index)
 
 
 def tally(standing: pd.DataFrame, categories: list[str]) -> dict[str, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -57,38 +58,26 @@ def send_weekly_report(
         return SendResult("report", True, dry_run, note=f"no campaign runs in {week.label}")
     store, book = _open(config)
     try:
-        data = load(store, config)
-        template = load_template(config.send.templates, "report")
-        mails = []
-        for campaign in found:
-            scope = Scope(campaign, week, now)
-            path = write_scope(data, scope, config, book)
-            subject, body = template.render(_report_values(data, scope, book, config, path.name))
-            mails += [
-                Outgoing(
-                    "report",
-                    campaign.id,
-                    address.lower(),
-                    week.label,
-                    (address,),
-                    subject,
-                    body,
-                    attachment=path,
-                    label=address,
-                )
-                for address in config.send.report_to
-            ]
-        return deliver(
-            store,
-            config,
-            "report",
-            mails,
-            enabled=config.send.report,
-            dry_run=dry_run,
-            resend_unsure=resend_unsure,
-        )
+        mails = _plan_reports(config, book, load(store, config), found, week, now)
+        return deliver(store, config, "report", mails, enabled=config.send.report,
+                       dry_run=dry_run, resend_unsure=resend_unsure)  # fmt: skip
     finally:
         store.close()
+
+
+def _plan_reports(
+    config: Config, book: Rulebook, data: Data, found: list[Campaign], week: Week, now: datetime
+) -> list[Outgoing]:
+    template = load_template(config.send.templates, "report")
+    mails = []
+    for campaign in found:
+        scope = Scope(campaign, week, now)
+        path = write_scope(data, scope, config, book)
+        subject, body = template.render(_report_values(data, scope, book, config, path.name))
+        for address in config.send.report_to:
+            mails.append(Outgoing("report", campaign.id, address.lower(), week.label, (address,),
+                                  subject, body, attachment=path, label=address))  # fmt: skip
+    return mails
 
 
 def send_reminders(
@@ -109,53 +98,44 @@ def send_reminders(
         return SendResult("reminder", True, dry_run, note=f"not due (days before deadline: {days})")
     store, book = _open(config)
     try:
-        data = load(store, config)
-        template = load_template(config.send.templates, "reminder")
-        mails, skipped = [], []
-        for campaign, stage in due:
-            scope = Scope(campaign, None, now)
-            where = standing(select(data, scope), scope, book)
-            missing = set(where.index[where["status"] == STATUS_MISSING])
-            for unit in roster_order(book):
-                if unit.id not in missing or unit.id == book.roster.recipient:
-                    continue
-                subject, body = template.render(
-                    {
-                        "unit": unit.name,
-                        "campaign": campaign.name,
-                        "deadline": cn_date(campaign.deadline.astimezone(campaign.timezone)),
-                        "days_left": days_until(campaign.deadline, now),
-                        "categories": "、".join(book.rules.label(c) for c in campaign.categories),
-                        "mailbox": config.smtp.sender if config.smtp else "",
-                        "bureau": _bureau(config),
-                    }
-                )
-                mail = Outgoing(
-                    "reminder",
-                    campaign.id,
-                    unit.id,
-                    f"D-{stage}",
-                    unit.senders,
-                    subject,
-                    body,
-                    label=unit.name,
-                )
-                if unit.senders:
-                    mails.append(mail)
-                else:
-                    skipped.append(Outcome(mail, NO_ADDRESS, "no sender address in roster.toml"))
-        return deliver(
-            store,
-            config,
-            "reminder",
-            mails,
-            enabled=config.send.reminders,
-            dry_run=dry_run,
-            resend_unsure=resend_unsure,
-            skipped=tuple(skipped),
-        )
+        mails, skipped = _plan_reminders(config, book, load(store, config), due, now)
+        return deliver(store, config, "reminder", mails, enabled=config.send.reminders,
+                       dry_run=dry_run, resend_unsure=resend_unsure,
+                       skipped=tuple(skipped))  # fmt: skip
     finally:
         store.close()
+
+
+def _plan_reminders(
+    config: Config, book: Rulebook, data: Data, due: list[tuple[Campaign, int]], now: datetime
+) -> tuple[list[Outgoing], list[Outcome]]:
+    """One reminder per missing unit and due campaign; units without an address are
+    reported, not mailed; the bureau itself (roster recipient) is never reminded."""
+    template = load_template(config.send.templates, "reminder")
+    mails, skipped = [], []
+    for campaign, stage in due:
+        scope = Scope(campaign, None, now)
+        where = standing(select(data, scope), scope, book)
+        missing = set(where.index[where["status"] == STATUS_MISSING]) - {book.roster.recipient}
+        for unit in (u for u in roster_order(book) if u.id in missing):
+            subject, body = template.render(
+                {
+                    "unit": unit.name,
+                    "campaign": campaign.name,
+                    "deadline": cn_date(campaign.deadline.astimezone(campaign.timezone)),
+                    "days_left": days_until(campaign.deadline, now),
+                    "categories": "、".join(book.rules.label(c) for c in campaign.categories),
+                    "mailbox": config.smtp.sender if config.smtp else "",
+                    "bureau": _bureau(config),
+                }
+            )
+            mail = Outgoing("reminder", campaign.id, unit.id, f"D-{stage}", unit.senders,
+                            subject, body, label=unit.name)  # fmt: skip
+            if unit.senders:
+                mails.append(mail)
+            else:
+                skipped.append(Outcome(mail, NO_ADDRESS, "no sender address in roster.toml"))
+    return mails, skipped
 
 
 def reminder_stage(campaign: Campaign, config: Config, now: datetime) -> int | None:
@@ -183,30 +163,15 @@ def send_receipts(
     try:
         data = load(store, config)
         template = load_template(config.send.templates, "receipt")
-        mails = [
-            Outgoing(
-                "receipt",
-                row.campaign,
-                row.sender,
-                row.sha256,
-                (row.sender,),
-                *template.render(_receipt_values(data, row, book, config)),
-                in_reply_to=row.message_id,
-                label=row.sender,
-            )
-            for row in _answerable(data, config, now).itertuples()
-        ]
+        mails = []
+        for row in _answerable(data, config, now).to_dict("records"):
+            subject, body = template.render(_receipt_values(data, row, book, config))
+            mails.append(Outgoing("receipt", row["campaign"], row["sender"], row["sha256"],
+                                  (row["sender"],), subject, body,
+                                  in_reply_to=row["message_id"], label=row["sender"]))  # fmt: skip
         note = "" if mails else "no new reports to answer"
-        return deliver(
-            store,
-            config,
-            "receipt",
-            mails,
-            enabled=config.send.receipts,
-            dry_run=dry_run,
-            resend_unsure=resend_unsure,
-            note=note,
-        )
+        return deliver(store, config, "receipt", mails, enabled=config.send.receipts,
+                       dry_run=dry_run, resend_unsure=resend_unsure, note=note)  # fmt: skip
     finally:
         store.close()
 
@@ -228,23 +193,26 @@ def _answerable(data: Data, config: Config, now: datetime) -> pd.DataFrame:
     return subs[keep]
 
 
-def _receipt_values(data: Data, row: object, book: Rulebook, config: Config) -> dict[str, object]:
-    r = row  # a namedtuple row of the submissions frame
-    unit = book.roster.get(r.unit_id)  # type: ignore[attr-defined]
-    docs = data.docs[data.docs["sha256"] == r.sha256]  # type: ignore[attr-defined]
-    problems = data.problems[data.problems["sha256"] == r.sha256]  # type: ignore[attr-defined]
+def _receipt_values(
+    data: Data, row: dict[str, Any], book: Rulebook, config: Config
+) -> dict[str, object]:
+    """What a receipt says about one mail: unit, files, categories, problems."""
+    sha = row["sha256"]
+    unit = book.roster.get(row["unit_id"])
+    files = [n for n in data.docs.loc[data.docs["sha256"] == sha, "name"] if n != "正文"]
+    if row["photos"]:
+        files.append(f"照片 {len(row['photos'])} 张")
+    problems = data.problems[data.problems["sha256"] == sha]
     notes = [f"· {p.location}：{p.reason}" for p in problems.itertuples()]
-    campaign = cal.find(config.campaigns, r.campaign)  # type: ignore[attr-defined]
-    when = r.when.tz_convert(campaign.timezone)  # type: ignore[attr-defined]
-    files = [n for n in docs["name"] if n != "正文"]
-    photos = len(r.photos)  # type: ignore[attr-defined]
+    campaign = cal.find(config.campaigns, row["campaign"])
+    labels = "、".join(book.rules.label(c) for c in row["categories"])
     return {
-        "sender": r.sender_name or r.sender,  # type: ignore[attr-defined]
-        "subject": r.subject,  # type: ignore[attr-defined]
-        "received": cn_date(when),
+        "sender": row["sender_name"] or row["sender"],
+        "subject": row["subject"],
+        "received": cn_date(row["when"].tz_convert(campaign.timezone)),
         "unit": unit.name if unit else "未能识别（请在邮件主题中写明单位全称）",
-        "categories": "、".join(book.rules.label(c) for c in r.categories) or "（未识别到）",  # type: ignore[attr-defined]
-        "files": "、".join(files + ([f"照片 {photos} 张"] if photos else [])) or "邮件正文",
+        "categories": labels or "（未识别到）",
+        "files": "、".join(files) or "邮件正文",
         "problems": ("需要注意：\n" + "\n".join(notes) + "\n") if notes else "",
         "campaign": campaign.name,
         "bureau": _bureau(config),
