@@ -20,6 +20,7 @@ seven times faster (issue #8 asks for ≤ 3 s); tests read the result with openp
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -332,6 +333,7 @@ def _fit_width(name: str, values: pd.Series, formats: dict[str, str]) -> float:
     return float(min(MAX_WIDTH, max(MIN_WIDTH, from_header, longest + 2)))
 
 
+@functools.lru_cache(maxsize=65_536)  # subjects, names and labels repeat down a sheet
 def _lines(text: str, width: float, scale: float) -> int:
     """How many lines the text wraps to in a column `width` characters wide, for a
     font `scale` times the body size."""
