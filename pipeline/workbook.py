@@ -342,6 +342,7 @@ def _lines(text: str, width: float, scale: float) -> int:
 
 
 def _display_width(text: str) -> float:
-    """Width in digit widths: a CJK character is two, a Latin letter about 1.3 ('@', 'm')."""
+    """Width in digit widths: a CJK character about 1.9 (宋体 10pt: 13.3 px against 7 px
+    digits), a Latin letter about 1.3 ('@' and 'm' are wide)."""
     wide = len(text.encode("gb18030", errors="replace")) - len(text)  # 2-byte characters
-    return 2 * wide + 1.3 * (len(text) - wide)
+    return 1.9 * wide + 1.3 * (len(text) - wide)
