@@ -9,13 +9,14 @@ or a file that config.toml names.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import ConfigError
+from pipeline.models import CATEGORY_IDS
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -39,12 +40,19 @@ class Campaign:
     end: date
     deadline: datetime  # timezone-aware
     timezone: ZoneInfo
+    id: str = "campaign"
+    title: str = "江北区节能宣传周汇总"  # workbook title and file-name prefix
+    categories: tuple[str, ...] = CATEGORY_IDS  # the activities the notice asks for
+    early_days: int = 7  # mail this many days before `start` still belongs to the campaign
+    late_days: int = 14  # ... and this many days after `end` (late reports)
 
 
 @dataclass(frozen=True)
 class ReportConfig:
     dir: Path
     title: str
+    links: str = "relative"  # link to the archived original: "relative" or "none" (path as text)
+    font: str = "宋体"  # the Chinese font named in every cell
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,9 @@ class Config:
     rules_dir: Path
     report: ReportConfig
     limits: Limits
+    campaigns: tuple[Campaign, ...] = ()  # every campaign; `campaign` is the first
+    smtp: SmtpConfig | None = None
+    send: SendConfig = field(default_factory=lambda: SendConfig())
 
 
 class _Section:
@@ -119,6 +130,10 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     rules = section("rules")
     report = section("report")
     limits = section("limits")
+    title = report.get("title", str, "江北区节能宣传周汇总")
+    campaigns = _campaigns(path, data, title)
+    rules_dir = rules.path_("dir", "rules")
+    smtp = _smtp(section("smtp")) if "smtp" in data else None
     return Config(
         path=path,
         mailbox=MailboxConfig(source=source, path=mailbox.path_("path")),
@@ -126,17 +141,22 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
             database=storage.path_("database", "var/mailroll.sqlite3"),
             archive=storage.path_("archive", "var/archive"),
         ),
-        campaign=_campaign(section("campaign")),
-        rules_dir=rules.path_("dir", "rules"),
+        campaign=campaigns[0],
+        rules_dir=rules_dir,
         report=ReportConfig(
             dir=report.path_("dir", "output"),
-            title=report.get("title", str, "江北区节能宣传周汇总"),
+            title=title,
+            links=_choice(report, "links", ("relative", "none"), "relative"),
+            font=report.get("font", str, "宋体"),
         ),
         limits=Limits(
             max_attachment_bytes=int(limits.get("max_attachment_mb", (int, float), 30) * 2**20),
             max_attempts=limits.get("max_attempts", int, 3),
             **_extract_limits(limits),
         ),
+        campaigns=campaigns,
+        smtp=smtp,
+        send=_send(section("send"), smtp, rules_dir),
     )
 
 
@@ -154,7 +174,7 @@ def _extract_limits(sec: _Section) -> dict[str, Any]:
     return values
 
 
-def _campaign(sec: _Section) -> Campaign:
+def _campaign(sec: _Section, title: str = "江北区节能宣传周汇总") -> Campaign:
     tz_name = sec.get("timezone", str, "Asia/Shanghai")
     try:
         tz = ZoneInfo(tz_name)
@@ -169,4 +189,136 @@ def _campaign(sec: _Section) -> Campaign:
         deadline = datetime.combine(deadline, time(23, 59, 59))
     if deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=tz)
-    return Campaign(name=sec.get("name", str), start=start, end=end, deadline=deadline, timezone=tz)
+    categories = tuple(sec.get("categories", list, list(CATEGORY_IDS)))
+    unknown = [c for c in categories if c not in CATEGORY_IDS]
+    if unknown or not categories:
+        raise sec._fail("categories", f"use some of {', '.join(CATEGORY_IDS)}; got {unknown}")
+    return Campaign(
+        name=sec.get("name", str),
+        start=start,
+        end=end,
+        deadline=deadline,
+        timezone=tz,
+        id=sec.get("id", str, "campaign"),
+        title=sec.get("title", str, title),
+        categories=categories,
+        early_days=_days(sec, "early_days", 7),
+        late_days=_days(sec, "late_days", 14),
+    )
+
+
+# -- several campaigns, and mail out over SMTP ------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The outgoing mail server; the password is read only when mail is sent."""
+
+    host: str
+    port: int
+    security: str  # "ssl" (implicit TLS), "starttls", or "plain" (tests, a local relay)
+    sender: str  # the From address
+    sender_name: str
+    username: str = ""  # empty: no login
+    password_env: str = ""  # environment variable holding the password
+    password_file: Path | None = None  # or a file holding it (first line)
+    timeout: float = 30.0
+    ca_file: Path | None = None  # extra CA certificates (PEM) for a private server
+
+
+@dataclass(frozen=True)
+class SendConfig:
+    """What mailroll mails out. Everything is off unless switched on here."""
+
+    report: bool = False  # the weekly workbook to `report_to`
+    report_to: tuple[str, ...] = ()
+    reminders: bool = False  # 催报 to each roster unit with nothing yet
+    reminder_days: tuple[int, ...] = (2,)  # days before the deadline
+    receipts: bool = False  # 回执 to each sender
+    receipt_max_age_days: int = 3  # never answer mail older than this (a backfill)
+    templates: Path = Path("rules/templates")
+
+
+def _campaigns(path: Path, data: dict[str, Any], title: str) -> tuple[Campaign, ...]:
+    """One [campaign] table (the simple case) or several [[campaigns]] tables."""
+    if "campaign" in data and "campaigns" in data:
+        raise ConfigError("use either [campaign] or [[campaigns]], not both", str(path))
+    if "campaigns" not in data:
+        return (_campaign(_Section(path, "campaign", data.get("campaign", {})), title),)
+    tables = data["campaigns"]
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError("[[campaigns]] must be one or more tables", str(path))
+    found: list[Campaign] = []
+    for i, table in enumerate(tables, start=1):
+        sec = _Section(path, f"campaigns[{i}]", table)
+        sec.get("id", str)  # required when there are several
+        campaign = _campaign(sec, title)
+        for other in found:
+            if other.id == campaign.id:
+                raise sec._fail("id", f"{campaign.id!r} is used twice")
+            if other.title == campaign.title:
+                raise sec._fail("title", "two campaigns would write the same workbook; set title")
+        found.append(campaign)
+    return tuple(found)
+
+
+def _days(sec: _Section, key: str, default: int) -> int:
+    value = sec.get(key, int, default)
+    if value < 0:
+        raise sec._fail(key, "must be 0 or more")
+    return value
+
+
+def _choice(sec: _Section, key: str, choices: tuple[str, ...], default: str) -> str:
+    value = sec.get(key, str, default)
+    if value not in choices:
+        raise sec._fail(key, f"use one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _smtp(sec: _Section) -> SmtpConfig:
+    security = _choice(sec, "security", ("ssl", "starttls", "plain"), "ssl")
+    port = sec.get("port", int, {"ssl": 465, "starttls": 587, "plain": 25}[security])
+    sender = sec.get("from", str)
+    if "@" not in sender:
+        raise sec._fail("from", f"not a mail address: {sender!r}")
+    username = sec.get("username", str, "")
+    password_env = sec.get("password_env", str, "")
+    password_file = sec.path_("password_file") if "password_file" in sec.data else None
+    if username and not (password_env or password_file):
+        raise sec._fail("password_env", "set password_env or password_file (never the password)")
+    if "password" in sec.data:
+        raise sec._fail("password", "passwords never go in config.toml; use password_env")
+    return SmtpConfig(
+        host=sec.get("host", str),
+        port=port,
+        security=security,
+        sender=sender,
+        sender_name=sec.get("from_name", str, ""),
+        username=username,
+        password_env=password_env,
+        password_file=password_file,
+        timeout=float(sec.get("timeout", (int, float), 30)),
+        ca_file=sec.path_("ca_file") if "ca_file" in sec.data else None,
+    )
+
+
+def _send(sec: _Section, smtp: SmtpConfig | None, rules_dir: Path) -> SendConfig:
+    send = SendConfig(
+        report=sec.get("report", bool, False),
+        report_to=tuple(sec.get("report_to", list, [])),
+        reminders=sec.get("reminders", bool, False),
+        reminder_days=tuple(sec.get("reminder_days", list, [2])),
+        receipts=sec.get("receipts", bool, False),
+        receipt_max_age_days=_days(sec, "receipt_max_age_days", 3),
+        templates=sec.path_("templates") if "templates" in sec.data else rules_dir / "templates",
+    )
+    if not all(isinstance(a, str) and "@" in a for a in send.report_to):
+        raise sec._fail("report_to", "must be a list of mail addresses")
+    if not all(isinstance(d, int) and d >= 0 for d in send.reminder_days):
+        raise sec._fail("reminder_days", "must be a list of whole days, e.g. [3, 1]")
+    if send.report and not send.report_to:
+        raise sec._fail("report_to", "report = true needs at least one address")
+    if (send.report or send.reminders or send.receipts) and smtp is None:
+        raise sec._fail("report", "sending mail needs an [smtp] section")
+    return send

@@ -43,3 +43,7 @@ class ExtractError(MailrollError):
         super().__init__(reason, *context)
         self.reason = reason
         self.action = action
+
+
+class SendError(MailrollError):
+    """Mail could not be sent: SMTP login, network, TLS, or a template in rules/."""

@@ -1,303 +1,255 @@
-"""The weekly district roll-up workbook, built from SQLite alone.
+"""The roll-up workbooks, built from SQLite alone.
 
-SQLite → pandas frames → an xlsx with five Chinese sheets: 汇总 (one row per
-roster unit), 明细 (one row per document), 分类统计 (per category, with a chart),
-未报送 and 待处理. Nothing that arrived is left out: a mail that could not be
-handled is a row in 待处理, a sender nobody knows is 待确认.
+Per campaign, one workbook per ISO week (``江北区节能宣传周汇总_2024-W20.xlsx``:
+the campaign as it stood at the end of that week, so a unit that reported in
+an earlier week is not shown as missing) and one cumulative workbook
+(``…_累计.xlsx``: everything stored, with week-over-week columns in 分类统计).
+
+SQLite → pandas frames (read once, filtered per scope) → sheets (sheets.py) →
+xlsx (workbook.py). Nothing that arrived is left out: a mail that could not be
+handled is a row in 待处理, a sender nobody knows is 待确认, and a mail outside
+every campaign's window is listed in the nearest campaign's cumulative book.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.config import Config
-from pipeline.models import CATEGORY_IDS, FIGURE_KEYS
+from pipeline import campaigns as cal
+from pipeline.campaigns import Week
+from pipeline.config import Campaign, Config
+from pipeline.models import CATEGORY_IDS, Unit
 from pipeline.process import Rulebook
+from pipeline.rollup import mark, rollup
 from pipeline.store import Store
-from pipeline.workbook import Sheet, save_workbook
+from pipeline.units import UNIT_TYPES
+from pipeline.workbook import save_workbook
 
-FIGURE_LABELS = {
-    "participants": "参与人数",
-    "leaflets": "宣传资料(份)",
-    "banners": "横幅(条)",
-    "boards": "展板(块)",
-    "events": "活动(场次)",
-}
-KIND_LABELS = {"report": "总结/动态", "notice": "通知/倡议", "unrelated": "无关"}
-HOW_LABELS = {
-    "sender": "发件地址",
-    "sender_name": "发件人名称",
-    "subject": "邮件主题",
-    "filename": "附件名",
-    "text": "正文/附件内容",
-    "": "未识别",
-}
-STATUS_ON_TIME, STATUS_LATE, STATUS_MISSING = "按时", "逾期", "未报送"
-_CORRECTION = re.compile(r"更正|修正|修改|修订|重新报送|重报|替换|更新版")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+CUMULATIVE = "累计"
+
+_SUBMISSIONS = """
+SELECT s.sha256, s.message_id, s.sender, s.sender_name, s.subject, s.sent_at, s.unit_id,
+       s.unit_how, s.kind, s.categories, s.figures, s.summary, s.photos,
+       m.path AS archive_path, m.archived_at, m.source, m.source_key,
+       (SELECT count(*) FROM problems p WHERE p.sha256 = s.sha256) AS problems,
+       (SELECT group_concat(d.name, char(10)) FROM documents d WHERE d.sha256 = s.sha256)
+           AS names
+FROM submissions s JOIN mails m USING (sha256) ORDER BY m.rowid
+"""
+_PROBLEMS = """
+SELECT p.id, p.sha256, p.stage, p.location, p.reason, p.action, p.created_at,
+       s.sender, s.subject, s.sent_at, m.path AS archive_path, m.archived_at,
+       m.source, m.source_key
+FROM problems p LEFT JOIN submissions s USING (sha256) LEFT JOIN mails m USING (sha256)
+ORDER BY p.id
+"""
 
 
 @dataclass(frozen=True)
-class Period:
-    """The submissions a workbook covers: an ISO week, or everything (None)."""
+class Scope:
+    """What one workbook covers: a campaign, and a week of it or everything (累计)."""
 
-    label: str
-    start: date | None = None
-    end: date | None = None  # exclusive
+    campaign: Campaign
+    week: Week | None
+    now: datetime
+
+    @property
+    def label(self) -> str:
+        return self.week.label if self.week else CUMULATIVE
+
+    @property
+    def until(self) -> datetime | None:
+        """Exclusive end: the Monday after the week; None for the cumulative book."""
+        return self.week.bounds(self.campaign.timezone)[1] if self.week else None
+
+    def filename(self) -> str:
+        return f"{self.campaign.title}_{self.label}.xlsx"
 
 
-def parse_week(week: str | None) -> Period:
-    """'2024-W20' → that ISO week (Monday to Sunday); None → the whole campaign."""
-    if not week:
-        return Period("累计")
-    match = _WEEK.match(week)
-    if not match:
-        raise ValueError(f"week must look like 2024-W20, got {week!r}")
-    monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    return Period(week, monday, monday + timedelta(days=7))
+@dataclass(frozen=True)
+class Data:
+    """Everything stored, as frames; `select` narrows it to one scope."""
+
+    subs: pd.DataFrame  # one row per processed mail
+    docs: pd.DataFrame  # one row per document
+    problems: pd.DataFrame  # one row per problem
+    reminders: pd.DataFrame  # reminders sent: campaign, unit_id, sent_at
+
+
+def scope_for(
+    config: Config,
+    week: str | None = None,
+    campaign: str | None = None,
+    now: datetime | None = None,
+) -> Scope:
+    """The scope a `report` command means: --campaign, else the campaign of --week,
+    else the current one. Raises ValueError for a malformed week."""
+    tz = config.campaign.timezone
+    now = now.astimezone(tz) if now else datetime.now(tz)
+    parsed = cal.parse_week(week) if week else None
+    if campaign:
+        chosen = cal.find(config.campaigns, campaign)
+    elif parsed:
+        overlapping = cal.for_week(config.campaigns, parsed)
+        chosen = overlapping[-1] if overlapping else cal.current(config.campaigns, now)
+    else:
+        chosen = cal.current(config.campaigns, now)
+    return Scope(chosen, parsed, now)
 
 
 def write_report(
-    store: Store, config: Config, book: Rulebook, week: str | None = None, out: Path | None = None
+    store: Store,
+    config: Config,
+    book: Rulebook,
+    week: str | None = None,
+    out: Path | None = None,
+    campaign: str | None = None,
+    now: datetime | None = None,
 ) -> Path:
-    """Write the roll-up workbook and return its path."""
-    period = parse_week(week)
-    frames = load_frames(store, config, period)
-    sheets = build_sheets(frames, config, book)
-    target = out or config.report.dir / f"{config.report.title}_{period.label}.xlsx"
-    title = (
-        f"{config.report.title}（{config.campaign.name}）　统计范围：{period.label}"
-        f"　生成时间：{datetime.now(config.campaign.timezone):%Y-%m-%d %H:%M}"
-    )
-    save_workbook(target, title, sheets)
+    """Write one roll-up workbook (a week of a campaign, or its 累计) and return its path."""
+    scope = scope_for(config, week, campaign, now)
+    return write_scope(load(store, config), scope, config, book, out)
+
+
+def write_scope(
+    data: Data, scope: Scope, config: Config, book: Rulebook, out: Path | None = None
+) -> Path:
+    """Write the workbook of one scope from already loaded data."""
+    from pipeline.sheets import build_sheets  # sheets imports this module's types
+
+    target = out or config.report.dir / scope.filename()
+    sheets = build_sheets(select(data, scope), scope, config, book, target.parent)
+    heading, subtitle = title(scope)
+    save_workbook(target, heading, sheets, font=config.report.font, subtitle=subtitle)
     return target
 
 
-@dataclass(frozen=True)
-class Frames:
-    submissions: pd.DataFrame
-    documents: pd.DataFrame
-    problems: pd.DataFrame
-
-
-def load_frames(store: Store, config: Config, period: Period) -> Frames:
-    subs = pd.read_sql_query(
-        "SELECT s.*, m.path AS archive_path, m.archived_at FROM submissions s"
-        " JOIN mails m USING (sha256) ORDER BY m.rowid",
-        store.db,
+def title(scope: Scope) -> tuple[str, str]:
+    """The heading (workbook title and campaign) and the line under it."""
+    c = scope.campaign
+    if scope.week:
+        monday, sunday = scope.week.monday, scope.week.sunday
+        span = f"{scope.week.label}（{monday:%m月%d日}—{sunday:%m月%d日}，截至周日）"
+    else:
+        span = "累计（全部已收邮件）"
+    return (
+        f"{c.title}（{c.name}）",
+        f"统计范围：{span}　报送截止：{c.deadline:%Y-%m-%d %H:%M}"
+        f"　生成时间：{scope.now:%Y-%m-%d %H:%M}",
     )
+
+
+def load(store: Store, config: Config) -> Data:
+    """Read submissions, documents, problems and reminders once, for every campaign."""
     tz = config.campaign.timezone
-    subs["when"] = [
-        _local(sent or archived, tz)
-        for sent, archived in zip(subs["sent_at"], subs["archived_at"], strict=True)
-    ]
-    if period.start is not None:
-        day = subs["when"].map(lambda w: w.date())
-        subs = subs[(day >= period.start) & (day < period.end)]
-    docs = pd.read_sql_query("SELECT * FROM documents ORDER BY sha256, ordinal", store.db)
-    docs = docs[docs["sha256"].isin(subs["sha256"])]
-    probs = pd.read_sql_query(
-        "SELECT p.*, s.sender, s.subject, s.sent_at, m.path AS archive_path, m.source_key"
-        " FROM problems p LEFT JOIN submissions s USING (sha256)"
-        " LEFT JOIN mails m USING (sha256) ORDER BY p.id",
+    subs = pd.read_sql_query(_SUBMISSIONS, store.db)
+    subs["when"] = _instants(subs["sent_at"].fillna(subs["archived_at"]), tz)
+    subs["photos"] = [json.loads(v) for v in subs["photos"]]
+    docs = pd.read_sql_query(
+        "SELECT sha256, ordinal, name, filetype, kind, chars, categories, tags, figures, summary"
+        " FROM documents ORDER BY sha256, ordinal",
         store.db,
     )
-    if period.start is not None:
-        in_period = probs["sha256"].isna() | probs["sha256"].isin(subs["sha256"])
-        # failed mails have no submission row: keep them in every workbook until solved
-        in_period |= probs["sha256"].notna() & probs["sender"].isna()
-        probs = probs[in_period]
-    return Frames(subs.reset_index(drop=True), docs.reset_index(drop=True), probs)
+    subs = mark(_own_findings(subs, docs))
+    subs = subs.join(cal.assign(subs["when"], config.campaigns))
+    probs = pd.read_sql_query(_PROBLEMS, store.db)
+    when = probs["sent_at"].fillna(probs["archived_at"]).fillna(probs["created_at"])
+    probs["when"] = _instants(when, tz)
+    probs = probs.join(cal.assign(probs["when"], config.campaigns))
+    return Data(subs, docs, probs, _reminders(store, tz))
 
 
-def _local(iso: str, tz: object) -> datetime:
-    when = datetime.fromisoformat(iso)
-    return when.astimezone(tz)  # type: ignore[arg-type]
+def select(data: Data, scope: Scope) -> Data:
+    """The part of the data one workbook shows.
 
-
-def build_sheets(frames: Frames, config: Config, book: Rulebook) -> list[Sheet]:
-    rules, roster = book.rules, book.roster
-    subs = frames.submissions
-    labels = {c: rules.label(c) for c in CATEGORY_IDS}
-    deadline = config.campaign.deadline
-    archive = config.storage.archive
-
-    summary_rows, missing_rows = [], []
-    # a notice or an unrelated mail is not the unit's report, unless we could not read it
-    unreadable = subs["sha256"].isin(frames.problems["sha256"].dropna())
-    counted = subs[(subs["kind"] == "report") | ((subs["kind"] == "unrelated") & unreadable)]
-    units = sorted(roster.units, key=lambda u: _type_order(u.type))
-    for n, unit in enumerate(units, start=1):
-        mine = counted[counted["unit_id"] == unit.id].sort_values("when")
-        row: dict[str, object] = {"序号": n, "单位类型": unit.type, "单位名称": unit.name}
-        if mine.empty:
-            row["报送状态"] = STATUS_MISSING
-            missing_rows.append(
-                {
-                    "序号": len(missing_rows) + 1,
-                    "单位类型": unit.type,
-                    "单位名称": unit.name,
-                    "登记的发件地址": "、".join(unit.senders),
-                }
-            )
-        else:
-            first, last = mine.iloc[0], mine.iloc[-1]
-            row["报送状态"] = STATUS_ON_TIME if first["when"] <= deadline else STATUS_LATE
-            row["首次报送时间"] = _fmt(first["when"])
-            row["最近报送时间"] = _fmt(last["when"])
-            row["报送次数"] = len(mine)
-            current = _current(mine)
-            cats = {c for v in current["categories"] for c in json.loads(v)}
-            figs: dict[str, int] = {}
-            for v in current["figures"]:
-                for k, x in json.loads(v).items():
-                    figs[k] = max(figs.get(k, 0), x)
-            for c in CATEGORY_IDS:
-                row[labels[c]] = "✓" if c in cats else ""
-            for k in FIGURE_KEYS:
-                row[FIGURE_LABELS[k]] = figs.get(k)
-            row["照片数"] = sum(len(json.loads(v)) for v in mine["photos"])
-            best = max(current.itertuples(), key=lambda r: len(json.loads(r.categories)))
-            row["工作摘要"] = best.summary
-            row["原始邮件"] = _link(archive / last["archive_path"])
-        summary_rows.append(row)
-    summary = pd.DataFrame(summary_rows, columns=_summary_columns(labels))
-
-    details = _details(frames, roster, labels)
-    stats = _stats(summary, labels, len(roster.units))
-    problems = _problems(frames, archive)
-    return [
-        Sheet("汇总", summary, wide={"单位名称": 26, "工作摘要": 60}, chart=None),
-        Sheet("明细", details, wide={"主题": 36, "文件": 28, "分类依据": 70, "摘要": 50}),
-        Sheet("分类统计", stats, wide={"分类": 16}, chart=("单位数", "各类活动开展单位数")),
-        Sheet(
-            "未报送",
-            pd.DataFrame(missing_rows, columns=["序号", "单位类型", "单位名称", "登记的发件地址"]),
-            wide={"单位名称": 30, "登记的发件地址": 40},
-        ),
-        Sheet(
-            "待处理",
-            problems,
-            wide={"主题": 36, "位置": 24, "问题": 40, "处理建议": 50, "原始邮件": 20},
-        ),
-    ]
-
-
-def _summary_columns(labels: dict[str, str]) -> list[str]:
-    return [
-        "序号",
-        "单位类型",
-        "单位名称",
-        "报送状态",
-        "首次报送时间",
-        "最近报送时间",
-        "报送次数",
-        *labels.values(),
-        *FIGURE_LABELS.values(),
-        "照片数",
-        "工作摘要",
-        "原始邮件",
-    ]
-
-
-def _current(mine: pd.DataFrame) -> pd.DataFrame:
-    """Submissions from the latest correction (更正/重新报送) on; all if there is none."""
-    corrections = [i for i, subject in enumerate(mine["subject"]) if _CORRECTION.search(subject)]
-    return mine.iloc[corrections[-1] :] if corrections else mine
-
-
-def _details(frames: Frames, roster: object, labels: dict[str, str]) -> pd.DataFrame:
-    subs = frames.submissions.set_index("sha256")
-    rows = []
-    for d in frames.documents.itertuples():
-        s = subs.loc[d.sha256]
-        unit = roster.get(s["unit_id"])  # type: ignore[attr-defined]
-        tags = json.loads(d.tags)
-        first: dict[str, str] = {}
-        for cat, sentence, _phrase in tags:
-            first.setdefault(cat, sentence)
-        row = {
-            "收到时间": _fmt(s["when"]),
-            "发件人": s["sender_name"] or s["sender"],
-            "发件地址": s["sender"],
-            "主题": s["subject"],
-            "文件": d.name,
-            "单位": unit.name if unit else "待确认",
-            "单位识别依据": HOW_LABELS.get(s["unit_how"], s["unit_how"]),
-            "材料类型": KIND_LABELS.get(d.kind, d.kind),
-            "分类": "、".join(labels.get(c, c) for c in json.loads(d.categories)),
-            "分类依据": "\n".join(f"【{labels.get(c, c)}】{sent}" for c, sent in first.items()),
-        }
-        figs = json.loads(d.figures)
-        for k in FIGURE_KEYS:
-            row[FIGURE_LABELS[k]] = figs.get(k)
-        row["摘要"] = d.summary
-        rows.append(row)
-    columns = [
-        "收到时间",
-        "发件人",
-        "发件地址",
-        "主题",
-        "文件",
-        "单位",
-        "单位识别依据",
-        "材料类型",
-        "分类",
-        "分类依据",
-        *FIGURE_LABELS.values(),
-        "摘要",
-    ]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _stats(summary: pd.DataFrame, labels: dict[str, str], roster_size: int) -> pd.DataFrame:
-    rows = []
-    for c in CATEGORY_IDS:
-        n = int((summary[labels[c]] == "✓").sum()) if len(summary) else 0
-        rows.append(
-            {"分类": labels[c], "单位数": n, "占名册比例": f"{n / max(roster_size, 1):.0%}"}
-        )
-    for k in FIGURE_KEYS:
-        total = pd.to_numeric(summary[FIGURE_LABELS[k]], errors="coerce").sum()
-        rows.append({"分类": f"合计：{FIGURE_LABELS[k]}", "单位数": int(total), "占名册比例": ""})
-    return pd.DataFrame(rows, columns=["分类", "单位数", "占名册比例"])
-
-
-def _problems(frames: Frames, archive: Path) -> pd.DataFrame:
-    rows = []
-    for p in frames.problems.itertuples():
-        rows.append(
-            {
-                "序号": len(rows) + 1,
-                "发件地址": p.sender if isinstance(p.sender, str) else "",
-                "主题": p.subject if isinstance(p.subject, str) else "",
-                "位置": p.location,
-                "问题": p.reason,
-                "处理建议": p.action,
-                "原始邮件": _link(archive / p.archive_path)
-                if isinstance(p.archive_path, str)
-                else "",
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["序号", "发件地址", "主题", "位置", "问题", "处理建议", "原始邮件"]
+    Weekly: the campaign's in-window mail up to the end of the week. Cumulative:
+    all of the campaign's mail, including mail outside its window (marked).
+    """
+    subs, probs = data.subs, data.problems
+    subs = subs[subs["campaign"] == scope.campaign.id]
+    probs = probs[probs["campaign"] == scope.campaign.id]
+    if scope.until is not None:
+        cutoff = pd.Timestamp(scope.until)
+        subs = subs[subs["in_window"] & (subs["when"] < cutoff)]
+        probs = probs[probs["in_window"] & (probs["when"] < cutoff)]
+    docs = data.docs[data.docs["sha256"].isin(subs["sha256"])]
+    reminders = data.reminders[data.reminders["campaign"] == scope.campaign.id]
+    return replace(
+        data,
+        subs=subs.reset_index(drop=True),
+        docs=docs.reset_index(drop=True),
+        problems=probs.reset_index(drop=True),
+        reminders=reminders,
     )
 
 
-def _link(path: Path) -> str:
-    return path.resolve().as_uri()
+def standing(data: Data, scope: Scope, book: Rulebook) -> pd.DataFrame:
+    """Where each roster unit stands in the scope (see rollup.rollup), roster order by type.
+
+    `data` must already be narrowed to the scope (see `select`).
+    """
+    counting = data.subs[data.subs["in_window"]] if len(data.subs) else data.subs
+    ids = [u.id for u in roster_order(book)]
+    return rollup(counting, ids, scope.campaign.deadline)
 
 
-def _fmt(when: datetime) -> str:
-    return when.strftime("%Y-%m-%d %H:%M")
+def roster_order(book: Rulebook) -> list[Unit]:
+    """The roster sorted by unit type (街道/镇, 区级部门, 学校, 医院, 其他), stable."""
+    rank = {t: i for i, t in enumerate(UNIT_TYPES)}
+    return sorted(book.roster.units, key=lambda u: rank.get(u.type, len(rank)))
 
 
-def _type_order(unit_type: str) -> int:
-    order = ("街道/镇", "区级部门", "学校", "医院")
-    return order.index(unit_type) if unit_type in order else len(order)
+def _own_findings(subs: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    """Categories, figures and summary of each mail from its own documents only.
+
+    A notice or 倡议书 forwarded with a report lists what it asks others to do;
+    that is not what the unit did, so notice documents add nothing to the roll-up
+    (they stay in 明细, marked 通知).
+    """
+    own = docs[docs["kind"] != "notice"]
+    rank = {c: i for i, c in enumerate(CATEGORY_IDS)}
+    found: dict[str, set[str]] = {}
+    most: dict[str, dict[str, int]] = {}
+    n_cats = []
+    for sha, cats_json, figs_json in zip(
+        own["sha256"], own["categories"], own["figures"], strict=True
+    ):  # a plain loop: a few thousand small JSON values, faster than a group-by
+        cats = json.loads(cats_json)
+        n_cats.append(len(cats))
+        found.setdefault(sha, set()).update(cats)
+        figures = most.setdefault(sha, {})
+        for key, value in json.loads(figs_json).items():
+            figures[key] = max(value, figures.get(key, 0))
+    ranked = own.assign(n=n_cats).assign(tagged=lambda f: f["n"] > 0)
+    ranked = ranked.sort_values(["tagged", "n", "chars"], kind="stable")
+    best = ranked.groupby("sha256").tail(1).set_index("sha256")["summary"]
+    return subs.assign(
+        categories=[
+            sorted(found.get(sha, ()), key=lambda c: rank.get(c, 99)) for sha in subs["sha256"]
+        ],
+        figures=[most.get(sha, {}) for sha in subs["sha256"]],
+        summary=[
+            best.get(sha, summary)
+            for sha, summary in zip(subs["sha256"], subs["summary"], strict=True)
+        ],
+    )
+
+
+def _instants(iso: pd.Series, tz: object) -> pd.Series:
+    return pd.to_datetime(iso, utc=True, format="ISO8601").dt.tz_convert(tz)
+
+
+def _reminders(store: Store, tz: object) -> pd.DataFrame:
+    """Reminders already mailed (state sent), for the 未报送 sheet."""
+    frame = pd.read_sql_query(
+        "SELECT campaign, recipient AS unit_id, max(sent_at) AS sent_at FROM sent_mail"
+        " WHERE kind = 'reminder' AND state = 'sent' GROUP BY campaign, recipient",
+        store.db,
+    )
+    frame["sent_at"] = _instants(frame["sent_at"], tz)
+    return frame

@@ -96,6 +96,25 @@ MIGRATIONS: tuple[str, ...] = (
         error       TEXT
     );
     """,
+    # 2: mail sent by mailroll (weekly workbook, reminders, receipts), each at most once
+    """
+    CREATE TABLE sent_mail (
+        kind       TEXT NOT NULL CHECK (kind IN ('report', 'reminder', 'receipt')),
+        campaign   TEXT NOT NULL,             -- campaign id
+        recipient  TEXT NOT NULL,             -- address (report, receipt) or unit id (reminder)
+        ref        TEXT NOT NULL,             -- ISO week (report), "D-2" (reminder stage),
+                                              -- sha256 of the mail answered (receipt)
+        addresses  TEXT NOT NULL,             -- JSON list of the To addresses
+        subject    TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        state      TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed')),
+        attempts   INTEGER NOT NULL DEFAULT 1,
+        error      TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        sent_at    TEXT,
+        PRIMARY KEY (kind, campaign, recipient, ref)
+    );
+    """,
 )
 
 

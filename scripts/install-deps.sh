@@ -21,6 +21,8 @@ TEST_PACKAGES=(
     openssl         # self-signed certificate for the IMAPS port
     7zip            # tests build .7z archives with Chinese names (7zz)
     zip             # tests build zips with GBK names the way Windows tools write them
+    fonts-wqy-zenhei  # a Chinese font, so the workbook rendered to PDF shows text, not boxes
+    poppler-utils     # pdftotext / pdftoppm read the rendered workbook (tests/test_render.py)
 )
 
 mode=runtime
