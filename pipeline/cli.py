@@ -177,17 +177,14 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
 
 
 def _explain(sub: object, book: object) -> None:
-    from pipeline.tagging import tag as tag_text
+    from pipeline.explain import explain_lines
 
     for res in sub.documents:  # type: ignore[attr-defined]
-        tagging = tag_text(res.document.text, book.rules)  # type: ignore[attr-defined]
-        click.echo(f"  -- {res.document.name}")
-        for t in tagging.tags:
-            click.echo(f"     + {t.category} «{t.phrase}»: {t.sentence}")
-        for d in tagging.dropped:
-            click.echo(
-                f"     - {d.tag.category} «{d.tag.phrase}» dropped ({d.reason}): {d.tag.sentence}"
-            )
+        doc = res.document
+        title = "" if doc.filetype == "body" else doc.name
+        click.echo(f"  -- {doc.name}")
+        for line in explain_lines(doc.text, book.rules, title):  # type: ignore[attr-defined]
+            click.echo(f"     {line}")
 
 
 @main.command(name="retag")

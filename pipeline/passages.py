@@ -18,7 +18,14 @@ _HEADING_MAX = 40  # a line without closing punctuation and no longer than this 
 _INLINE_HEADING_MAX = 25
 _ENUMERATOR = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、是．.]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]"
-    r"|第[一二三四五六七八九十]+[，、]|首先|其次|最后|此外|另外|同时)\s*"
+    r"|第[一二三四五六七八九十]+[，、]|首先|其次|最后|此外|另外|同时)[\s，,、：:]*"
+)
+
+
+_BACKGROUND = re.compile(
+    r"^(?:为了?(?:深入|进一步|认真|全面|切实|贯彻|落实|积极|大力|扎实|更好|推动|增强|提高|营造|响应|做好)"
+    r"|按照|根据|依据|遵照|现将|今年|联系人|附件)"
+    r"|如下[。：:]?$|是(?:第.{1,4}个)?全国|[：:]$"
 )
 
 
@@ -42,6 +49,12 @@ def is_heading_line(line: str) -> bool:
     """A line with no closing punctuation, short enough to be a title or heading."""
     line = line.strip()
     return 0 < len(line) <= _HEADING_MAX and line[-1] not in _SENTENCE_END + "，,：:、"
+
+
+def is_background(sentence: str) -> bool:
+    """The campaign's framing rather than what was done: 为深入贯彻…, 按照…要求, 现将…如下,
+    5月15日是全国低碳日, a salutation (区机关事务管理局：)."""
+    return bool(_BACKGROUND.search(strip_enumerator(sentence).strip()))
 
 
 def strip_enumerator(text: str) -> str:

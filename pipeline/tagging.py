@@ -30,6 +30,7 @@ from pipeline.passages import (
     clause_at,
     clause_spans,
     document,
+    is_background,
     is_heading_line,
     quote_spans,
     split_sentences,
@@ -44,6 +45,7 @@ _TITLE_WORDS = ("总结", "通知", "情况", "方案", "报告", "简报", "动
 _FORWARDED = ("转发", "fwd", "fw:", "fw：", "转：")
 _ADDRESSED_TO_ALL = re.compile(r"^各.{1,40}[：:]$")
 _QUOTE_WINDOW = 6
+_NOT_A_WORD = "不是完整的词"
 
 
 @dataclass(frozen=True)
@@ -107,18 +109,20 @@ def tag(text: str, rules: Rules, title: str = "") -> Tagging:
             continue
         cuts = segmenter.boundaries(s.text)
         found: set[str] = set()
+        cancelled: dict[str, Dropped] = {}  # the first cancelled hit per category
         for hit in hits:
             if hit.rule.id in found:
                 continue
             reason = _why_not(hit, s, cuts, kind, kind_reason, others, rules)
             t = Tag(hit.rule.id, s.text, hit.phrase)
-            if reason:
-                dropped.append(Dropped(t, reason))
-            else:
+            if not reason:
                 kept.append(t)
                 found.add(hit.rule.id)
-        dropped = [d for d in dropped if not (d.tag.sentence == s.text and d.tag.category in found)]
+            elif hit.rule.id not in cancelled or cancelled[hit.rule.id].reason == _NOT_A_WORD:
+                cancelled[hit.rule.id] = Dropped(t, reason)
+        dropped.extend(d for c, d in cancelled.items() if c not in found)
     kept, dropped = _min_evidence(kept, dropped, rules)
+    kept.sort(key=lambda t: _weak_evidence(t.sentence))  # stable: the best sentence first
     if not kept and not _names_campaign(f"{text}\n{title}", rules):
         kind, kind_reason = "unrelated", "没有提到节能、低碳等本次活动的内容"
     counted = _counted_text(doc, kind, others, rules)
@@ -190,7 +194,7 @@ def _why_not(
     if s.index in others:
         return f"其他活动（{others[s.index]}）"
     if any(a not in cuts or b not in cuts for a, b in hit.parts):
-        return "不是完整的词"
+        return _NOT_A_WORD
     rule = hit.rule
     mask = _covering(rule.mask, s.text, hit.start, hit.end)
     if mask:
@@ -312,6 +316,11 @@ def _within(words: Iterable[str], text: str, start: int, end: int) -> bool:
                 return True
             at = text.find(word, at + 1)
     return False
+
+
+def _weak_evidence(sentence: str) -> bool:
+    """A section title (三、节约用电。) or the campaign's framing: shown only if nothing better."""
+    return len(strip_enumerator(sentence)) < 12 or is_background(sentence)
 
 
 def _min_evidence(
