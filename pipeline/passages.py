@@ -100,7 +100,8 @@ def document(text: str) -> list[Sentence]:
             continue
         paragraph += 1
         if is_heading_line(line):
-            role = "title" if in_title else "heading"
+            role = "title" if in_title and not _ENUMERATOR.match(line) else "heading"
+            in_title = in_title and role == "title"
             if role == "heading":
                 line_heading = line
             sentences.append(Sentence(line, len(sentences), paragraph, role, line_heading, True))

@@ -200,7 +200,7 @@ def _why_not(
     if mask:
         return f"词义不同（{mask}）"
     clause = clause_at(s.text, hit.start)
-    excluded = _first(rule.exclude, s.text[clause[0] : clause[1]])
+    excluded = _first(rule.exclude, strip_enumerator(s.text[clause[0] : clause[1]]))
     if excluded:
         return f"排除词（{excluded}）"
     if rule.require and not _required(rule, s, hit, rules):

@@ -257,13 +257,13 @@ def load_rules(path: Path) -> Rules:
     reader.check_keys("campaign", campaign, _CAMPAIGN_KEYS)
     kind = _table(reader, data, "kind")
     reader.check_keys("kind", kind, _KIND_KEYS)
-    cues = _table(reader, data, "cues")
+    cues = tuple(_cue(reader, name, t) for name, t in _table(reader, data, "cues").items())
     categories = _table(reader, data, "categories")
     if not categories:
         raise reader.fail("categories", None, "no [categories.<id>] tables")
     return Rules(
         categories=tuple(_category(reader, cid, t) for cid, t in categories.items()),
-        cues=tuple(_cue(reader, name, t) for name, t in cues.items()),
+        cues=cues,
         campaign=reader.texts("campaign", campaign, "words"),
         other_campaigns=reader.patterns("campaign", campaign, "other", MAX_NAME_GAP),
         kind=KindRules(**{k: reader.texts("kind", kind, k) for k in _KIND_KEYS}),
