@@ -27,10 +27,10 @@ _MAX = 10_000_000
 
 _COUNT = re.compile(
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?万?|\d+(?:\.\d+)?万?|[零〇一二两三四五六七八九十百千万]+)"
-    r"(?:余|多)?(?P<unit>人次|场次|人|名|位|份|册|本|张|条|幅|块|场|次)"
+    r"(?:余|多)?(?P<unit>人次|场次|人|名|位|份|册|本|张|件|条|幅|块|个|面|场|次)"
 )
 # a count is not a figure after these (an estimate, an ordinal, part of a bigger number)
-_NOT_AFTER = set("第近上数几若每约逾前周星") | set("0123456789.,")
+_NOT_AFTER = set("第近上数几若每约前周星至到-~～—") | set("0123456789.,")
 # …nor when the measure word is really the start of another word (人民, 名单, 张贴, 条件 …)
 _NOT_BEFORE = {
     "人": "民员大工造才均口力事士家群们文格体",
@@ -43,12 +43,14 @@ _NOT_BEFORE = {
     "场": "所景地馆合面镇部站外内上",
     "次": "数序日年月会要",
     "块": "钱",
+    "个": "人体别性月",
+    "面": "对向积临前貌上",
 }
 
 LEAFLETS = ("宣传资料", "资料", "传单", "宣传单", "手册", "倡议书", "折页", "宣传册",
             "明白纸", "读本", "宣传品", "宣传材料", "小册子", "宣传页", "告知书", "公开信",
             "宣传画册")  # fmt: skip
-BANNERS = ("横幅", "条幅")
+BANNERS = ("横幅", "条幅", "横幅标语", "宣传横幅")
 BOARDS = ("展板",)
 EVENTS = ("活动", "宣传", "讲座", "培训", "竞赛", "竞答", "答题", "宣讲", "展览", "体验",
           "集市", "咨询", "比赛", "巡展", "义诊", "宣传日", "讲堂", "课堂")  # fmt: skip
@@ -66,9 +68,9 @@ _OTHER_NOUNS = {
 }  # fmt: skip
 _UNIT_NOUNS: dict[str, tuple[tuple[str, str | None], ...]] = {}
 for _unit, _own, _key, _other in (
-    ("份册本张", LEAFLETS, "leaflets", "sheet"),
+    ("份册本张件", LEAFLETS, "leaflets", "sheet"),
     ("条幅", BANNERS, "banners", "strip"),
-    ("块", BOARDS, "boards", "piece"),
+    ("块个面", BOARDS, "boards", "piece"),
     ("场次场次", EVENTS, "events", "time"),
 ):
     for _u in _unit:
@@ -106,6 +108,8 @@ def cn_number(text: str) -> int | None:
     total, section, digit = 0, 0, None
     for ch in text:
         if ch in _CN_DIGITS:
+            if digit is not None and ch not in "零〇" and digit:
+                return None  # 二三十, 三五: an estimate, not a count
             digit = _CN_DIGITS[ch]
         elif ch == "万":
             section = (section + (digit or 0)) * 10000

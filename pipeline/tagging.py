@@ -193,7 +193,7 @@ def _why_not(
         return f"与本次活动无关（{kind_reason}）"
     if s.index in others:
         return f"其他活动（{others[s.index]}）"
-    if any(a not in cuts or b not in cuts for a, b in hit.parts):
+    if not _on_word_boundary(hit, cuts):
         return _NOT_A_WORD
     rule = hit.rule
     mask = _covering(rule.mask, s.text, hit.start, hit.end)
@@ -211,6 +211,13 @@ def _why_not(
             if word:
                 return f"{cue.reason}（{word}）"
     return ""
+
+
+def _on_word_boundary(hit: _Hit, cuts: set[int]) -> bool:
+    """Each part (of two characters or more) starts or ends where a word does: 节电 does not
+    fire inside 调节电压. A part that begins a longer word (步行街) passes: such words go
+    in the category's mask when they mean something else."""
+    return all(a in cuts or b in cuts for a, b in hit.parts if b - a > 1)
 
 
 def _required(rule: CategoryRule, s: Sentence, hit: _Hit, rules: Rules) -> bool:
