@@ -79,6 +79,17 @@ for _unit, _own, _key, _other in (
         )
 _UNIT_NOUNS["场次"] = _UNIT_NOUNS["场"]
 _PEOPLE = ("人次", "人", "名", "位")
+_COLUMNS = (
+    ("participants", ("人数", "人次", "参与人员", "参加人员")),
+    ("leaflets", ("资料", "份数", "传单", "手册", "折页")),
+    ("banners", ("横幅", "条幅")),
+    ("boards", ("展板",)),
+    ("events", ("场次", "次数")),
+)
+_CELL = re.compile(
+    r"^\s*(\d+(?:\.\d+)?万?|[零〇一二两三四五六七八九十百千万]+)(?:余|多)?"
+    r"\s*(?:人次|人|名|份|册|条|幅|块|场|次)?\s*$"
+)
 _HAND_OUT = ("发放", "派发", "分发", "散发", "赠送", "印发", "发出", "送出", "递送")
 _AFTER_WINDOW = 8
 _SENTENCE_BREAK = re.compile(r"[。！？!?；;\n]")
@@ -150,13 +161,43 @@ def counts(text: str) -> list[Count]:
     return out
 
 
+def table_counts(text: str) -> list[Count]:
+    """Counts in statistics tables (one row per line, cells separated by tabs, as the docx
+    reader writes them): a header row names the figure of each column (参与人数, 发放资料（份）,
+    悬挂横幅（条）…), the rows below give the numbers."""
+    out: list[Count] = []
+    columns: dict[int, tuple[str, str]] = {}
+    for line in text.splitlines():
+        if "\t" not in line:
+            columns = {}
+            continue
+        cells = [c.strip() for c in line.split("\t")]
+        header = {i: (key, c) for i, c in enumerate(cells) if (key := _column_key(c))}
+        if header and not any(_CELL.match(c) for c in cells):
+            columns = header
+            continue
+        for i, (key, name) in columns.items():
+            m = _CELL.match(cells[i]) if i < len(cells) else None
+            value = cn_number(m.group(1)) if m else None
+            if value and value < _MAX and not (key == "participants" and value < 2):
+                out.append(Count(key, value, f"{name}：{cells[i]}", name))
+    return out
+
+
 def figures(text: str) -> dict[str, int]:
     """The largest stated count of each kind in the text."""
     out: dict[str, int] = {}
-    for c in counts(text):
+    for c in counts(text) + table_counts(text):
         if c.key:
             out[c.key] = max(out.get(c.key, 0), c.value)
     return out
+
+
+def _column_key(cell: str) -> str | None:
+    """The figure a table column holds, from its header (参与人数 → participants)."""
+    if _CELL.match(cell):
+        return None
+    return next((key for key, words in _COLUMNS if any(w in cell for w in words)), None)
 
 
 def _handed_out(text: str, start: int) -> bool:

@@ -99,6 +99,10 @@ def document(text: str) -> list[Sentence]:
         if not line:
             continue
         paragraph += 1
+        if "\t" in line:  # a table row (the docx reader joins cells with tabs)
+            in_title = False
+            sentences.append(Sentence(line, len(sentences), paragraph, "body", line_heading, True))
+            continue
         if is_heading_line(line):
             role = "title" if in_title and not _ENUMERATOR.match(line) else "heading"
             in_title = in_title and role == "title"
