@@ -155,8 +155,6 @@ def counts(text: str) -> list[Count]:
         noun, key = _measured_noun(text, start, end, unit)
         if not noun and unit in ("场", "场次"):
             key = "events"  # 场 counts activities even without a noun (开展6场)
-        elif not noun and unit in "份册本张" and _handed_out(text, start):
-            noun, key = "（发放）", "leaflets"  # 发放《居家节电小指南》500份
         out.append(Count(key, value, m.group(0), noun))
     return out
 
@@ -200,15 +198,10 @@ def _column_key(cell: str) -> str | None:
     return next((key for key, words in _COLUMNS if any(w in cell for w in words)), None)
 
 
-def _handed_out(text: str, start: int) -> bool:
-    """Whether a verb of handing out stands before `start` in the same clause."""
-    clause = re.split(r"[，,。！？；;：:\n]", text[:start])[-1]
-    return any(v in clause for v in _HAND_OUT)
-
-
 def _measured_noun(text: str, start: int, end: int, unit: str) -> tuple[str, str | None]:
     """The noun a count measures: right after it (12条横幅), else the nearest before it in
-    the same sentence (悬挂横幅12条)."""
+    its clause (悬挂横幅12条), else what a hand-out verb in the clause gives out (发放《…》500份),
+    else the nearest noun earlier in the sentence (印制宣传资料，共发放3000份)."""
     nouns = _UNIT_NOUNS.get(unit, ())
     after = re.split(r"[，,、。！？；;：:\n]", text[end : end + _AFTER_WINDOW], maxsplit=1)[0]
     found = [(after.find(n), -len(n), n, k) for n, k in nouns if n in after]
@@ -216,9 +209,13 @@ def _measured_noun(text: str, start: int, end: int, unit: str) -> tuple[str, str
         _, _, noun, key = min(found)
         return noun, key
     breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)]
-    before = text[breaks[-1] if breaks else 0 : start]
-    found = [(before.rfind(n) + len(n), len(n), n, k) for n, k in nouns if n in before]
-    if found:
-        _, _, noun, key = max(found)
-        return noun, key
+    sentence = text[breaks[-1] if breaks else 0 : start]
+    clause = re.split(r"[，,：:]", sentence)[-1]
+    for before in (clause, sentence):
+        found = [(before.rfind(n) + len(n), len(n), n, k) for n, k in nouns if n in before]
+        if found:
+            _, _, noun, key = max(found)
+            return noun, key
+        if before is clause and unit in "份册本张" and any(v in clause for v in _HAND_OUT):
+            return "（发放）", "leaflets"  # 发放《居家节电小指南》500份
     return "", None

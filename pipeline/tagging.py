@@ -123,8 +123,12 @@ def tag(text: str, rules: Rules, title: str = "") -> Tagging:
         dropped.extend(d for c, d in cancelled.items() if c not in found)
     kept, dropped = _min_evidence(kept, dropped, rules)
     kept.sort(key=lambda t: _weak_evidence(t.sentence))  # stable: the best sentence first
-    if not kept and not _names_campaign(f"{text}\n{title}", rules):
-        kind, kind_reason = "unrelated", "没有提到节能、低碳等本次活动的内容"
+    kind, kind_reason = _unrelated_after_all(
+        kind, kind_reason, bool(kept), f"{title}\n{text}", rules
+    )
+    if kind == "unrelated":
+        dropped = [Dropped(t, f"与本次活动无关（{kind_reason}）") for t in kept] + dropped
+        kept = []
     counted = _counted_text(doc, kind, others, rules)
     return Tagging(kind, tuple(kept), tuple(dropped), kind_reason, counted)
 
@@ -406,6 +410,18 @@ def _kind(doc: list[Sentence], text: str, rules: Rules, title: str) -> tuple[str
     if phrase and not any(p in b for p in rules.kind.report_phrases for b in body):
         return "notice", f"正文：{phrase}"
     return "report", "默认为报告"
+
+
+def _unrelated_after_all(
+    kind: str, reason: str, tagged: bool, text: str, rules: Rules
+) -> tuple[str, str]:
+    """A notice that never mentions this campaign asks for something else (党纪知识测试);
+    a text with no category that does not even name the campaign is unrelated (请假条)."""
+    if kind == "notice" and not _names_campaign(text, rules):
+        return "unrelated", "通知没有提到节能、低碳等本次活动的内容"
+    if not tagged and kind != "unrelated" and not any(n in text for n in rules.campaign_names):
+        return "unrelated", "没有任何活动，也没有提到本次活动"
+    return kind, reason
 
 
 def _last_type_word(text: str, rules: Rules) -> tuple[str, bool]:

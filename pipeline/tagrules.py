@@ -130,6 +130,7 @@ class Rules:
     categories: tuple[CategoryRule, ...]
     cues: tuple[Cue, ...] = ()
     campaign: tuple[str, ...] = ()
+    campaign_names: tuple[str, ...] = ()
     other_campaigns: tuple[Pattern, ...] = ()
     kind: KindRules = KindRules()
 
@@ -157,7 +158,7 @@ _CUE_KEYS = {
     "applies_to", "kinds", "numbers",
 }  # fmt: skip
 _KIND_KEYS = {"notice_titles", "report_titles", "notice_phrases", "report_phrases"}
-_CAMPAIGN_KEYS = {"words", "other"}
+_CAMPAIGN_KEYS = {"words", "names", "other"}
 
 
 class _Reader:
@@ -265,6 +266,7 @@ def load_rules(path: Path) -> Rules:
         categories=tuple(_category(reader, cid, t) for cid, t in categories.items()),
         cues=cues,
         campaign=reader.texts("campaign", campaign, "words"),
+        campaign_names=reader.texts("campaign", campaign, "names"),
         other_campaigns=reader.patterns("campaign", campaign, "other", MAX_NAME_GAP),
         kind=KindRules(**{k: reader.texts("kind", kind, k) for k in _KIND_KEYS}),
     )
