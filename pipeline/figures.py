@@ -30,7 +30,9 @@ _COUNT = re.compile(
     r"(?:余|多)?(?P<unit>人次|场次|人|名|位|份|册|本|张|件|条|幅|块|个|面|场|次)"
 )
 # a count is not a figure after these (an estimate, an ordinal, part of a bigger number)
-_NOT_AFTER = set("第近上数几若每约前周星至到-~～—") | set("0123456789.,")
+_NOT_AFTER = set("第近若每约前周星至到-~～—") | set("0123456789.,")
+# …nor a Chinese round number after these (数十, 几百, 上千); 人数4200人 is a count
+_NOT_AFTER_CN = set("数几上")
 # …nor when the measure word is really the start of another word (人民, 名单, 张贴, 条件 …)
 _NOT_BEFORE = {
     "人": "民员大工造才均口力事士家群们文格体",
@@ -140,6 +142,8 @@ def counts(text: str) -> list[Count]:
     for m in _COUNT.finditer(text):
         start, end, unit = m.start(), m.end(), m.group("unit")
         if start and text[start - 1] in _NOT_AFTER:
+            continue
+        if start and text[start - 1] in _NOT_AFTER_CN and not text[start].isdigit():
             continue
         if end < len(text) and text[end] in _NOT_BEFORE.get(unit[0], ""):
             continue

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pipeline.figures import counts, table_counts
 from pipeline.models import Tag
 from pipeline.passages import (
     Sentence,
@@ -130,6 +131,7 @@ def tag(text: str, rules: Rules, title: str = "") -> Tagging:
         dropped = [Dropped(t, f"与本次活动无关（{kind_reason}）") for t in kept] + dropped
         kept = []
     counted = _counted_text(doc, kind, others, rules)
+    kept.extend(_from_figures(counted, {t.category for t in kept}, rules))
     return Tagging(kind, tuple(kept), tuple(dropped), kind_reason, counted)
 
 
@@ -261,7 +263,7 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
                 continue
             if (
                 (cue.position == "before" and a < start)
-                or (cue.position == "after" and a >= end)
+                or (cue.position == "after" and a >= end and "、" not in text[end:a])
                 or (cue.position == "opens" and a == lead)
                 or cue.position == "any"
             ):
@@ -327,6 +329,38 @@ def _within(words: Iterable[str], text: str, start: int, end: int) -> bool:
                 return True
             at = text.find(word, at + 1)
     return False
+
+
+def _from_figures(counted: str, found: set[str], rules: Rules) -> list[Tag]:
+    """A category given by a counted figure (发放资料600份 is publicity even where no phrase
+    fired, as in a statistics table)."""
+    out = []
+    for rule in rules.categories:
+        if rule.id in found or not rule.figures:
+            continue
+        for line in counted.splitlines():
+            hit = next(
+                (c for c in counts(line) + table_counts(line) if c.key in rule.figures), None
+            )
+            if hit is None and "\t" in line:
+                hit = next(
+                    (c for c in table_counts(_with_header(counted, line)) if c.key in rule.figures),
+                    None,
+                )
+            if hit:
+                out.append(Tag(rule.id, line, hit.noun or hit.text))
+                break
+    return out
+
+
+def _with_header(text: str, row: str) -> str:
+    """A table row with the header row above it, so its columns can be read."""
+    lines = text.splitlines()
+    at = lines.index(row)
+    start = at
+    while start > 0 and "\t" in lines[start - 1]:
+        start -= 1
+    return "\n".join(lines[start : at + 1])
 
 
 def _weak_evidence(sentence: str) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
-from pipeline.models import CATEGORY_IDS, KINDS
+from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, KINDS
 
 GAP = "…"
 MAX_GAP = 24  # characters between the parts of a "收看…直播" pattern
@@ -114,6 +114,7 @@ class CategoryRule:
     require: tuple[str, ...] = ()
     require_any_phrase: bool = False
     carry: tuple[str, ...] = ()
+    figures: frozenset[str] = frozenset()  # counted figures that also give the category
     min_evidence: int = 1
 
 
@@ -151,7 +152,8 @@ class Rules:
 
 
 _CATEGORY_KEYS = {
-    "label", "phrases", "mask", "exclude", "require", "require_any_phrase", "carry", "min_evidence",
+    "label", "phrases", "mask", "exclude", "require", "require_any_phrase", "carry", "figures",
+    "min_evidence",
 }  # fmt: skip
 _CUE_KEYS = {
     "reason", "words", "with", "not_within", "unless", "scope", "position", "headings",
@@ -305,6 +307,9 @@ def _category(reader: _Reader, cid: str, table: Any) -> CategoryRule:
         require=reader.texts(where, table, "require"),
         require_any_phrase=reader.flag(where, table, "require_any_phrase"),
         carry=reader.texts(where, table, "carry"),
+        figures=reader.ids(where, table, "figures", FIGURE_KEYS)
+        if "figures" in table
+        else frozenset(),
         min_evidence=min_evidence,
     )
 
