@@ -16,6 +16,8 @@ _CLAUSE_END = "，,；;：:"
 _OPEN = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "〈": "〉"}
 _HEADING_MAX = 40  # a line without closing punctuation and no longer than this is a heading
 _INLINE_HEADING_MAX = 25
+_WRAP_MIN_LINES = 3  # wrapped text has at least this many full-width lines…
+_WRAP_MIN_WIDTH = 20  # …of at least this many characters
 _ENUMERATOR = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、是．.]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]"
     r"|第[一二三四五六七八九十]+[，、]|首先|其次|最后|此外|另外|同时)[\s，,、：:]*"
@@ -88,8 +90,41 @@ def _split_line(line: str) -> list[str]:
     return out
 
 
+def unwrap(text: str) -> str:
+    """Join hard-wrapped lines (PDF text: every line cut at the page width, 节\n能宣传横幅).
+
+    Only when the text looks wrapped: several lines of nearly the page width that end
+    without punctuation. Such a line is joined with the next non-empty one."""
+    lines = [line.strip() for line in text.splitlines()]
+    body = [line for line in lines if line and "\t" not in line]
+    if len(body) < _WRAP_MIN_LINES:
+        return text
+    width = sorted(len(line) for line in body)[int(len(body) * 0.9)]
+    full = [
+        n
+        for n, line in enumerate(lines)
+        if len(line) >= width * 0.85 and "\t" not in line and line[-1] not in _SENTENCE_END + "：:"
+    ]
+    if width < _WRAP_MIN_WIDTH or len(full) < _WRAP_MIN_LINES:
+        return text
+    out: list[str] = []
+    joining = False
+    for n, line in enumerate(lines):
+        if not line:
+            if not joining:
+                out.append("")
+            continue
+        if joining and not _ENUMERATOR.match(line):
+            out[-1] += line
+        else:
+            out.append(line)
+        joining = n in full
+    return "\n".join(out)
+
+
 def document(text: str) -> list[Sentence]:
     """The document's sentences in order, each with its role and governing heading."""
+    text = unwrap(text)
     sentences: list[Sentence] = []
     in_title = True
     line_heading = ""

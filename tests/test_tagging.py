@@ -198,3 +198,19 @@ def test_segmenter_works_with_no_writable_cache_dir(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(segment, "cache_dir", lambda: None)
     segmenter = segment.Segmenter(("步行街", "no-cache-test"))
     assert segmenter.boundaries("在步行街开展宣传") == {0, 1, 4, 6, 8}
+
+
+def test_hard_wrapped_pdf_lines_are_joined(rulebook: Rulebook) -> None:
+    """pdfminer gives one line per printed line: words and numbers are cut at the margin."""
+    text = (
+        "某医院节能宣传周和低碳日活动总结\n\n"
+        "一、开展低碳体验日活动。5月15日全国低碳日，我院组织开展“低碳体验日”\n\n"
+        "活动，当天行政后勤科室停开空调，职工步行、骑行或乘坐公交上班，参与职工15\n\n"
+        "0余人。\n\n"
+        "二、营造氛围。在医院门前广场设置节能宣传咨询台，悬挂节能宣传横幅，发放节\n\n"
+        "能宣传资料600份。\n\n"
+        "某医院\n\n2024年5月17日\n"
+    )
+    analysis = analyse(text, rulebook.rules)
+    assert analysis.categories == ["green_commute", "low_carbon_day", "power_saving", "publicity"]
+    assert analysis.figures == {"participants": 150, "leaflets": 600}
