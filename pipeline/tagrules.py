@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -102,6 +102,26 @@ class Cue:
     applies_to: frozenset[str] = frozenset(CATEGORY_IDS)
     kinds: frozenset[str] = frozenset(KINDS)
     numbers: bool = False
+
+    def word_in(self, text: str, lo: int = 0, hi: int | None = None) -> str:
+        """The first of the cue's words in text[lo:hi] that is not part of a not_within word."""
+        hi = len(text) if hi is None else hi
+        for pattern in self.words:
+            for a, b in pattern.spans(text[lo:hi]):
+                if not inside_any(self.not_within, text, a + lo, b + lo):
+                    return text[a + lo : b + lo]
+        return ""
+
+
+def inside_any(words: Iterable[str], text: str, start: int, end: int) -> bool:
+    """Whether [start, end) lies inside an occurrence of one of `words` in `text`."""
+    for word in words:
+        at = text.find(word, max(0, start - len(word)))
+        while 0 <= at <= start:
+            if at + len(word) >= end:
+                return True
+            at = text.find(word, at + 1)
+    return False
 
 
 @dataclass(frozen=True)
