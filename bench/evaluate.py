@@ -19,6 +19,7 @@ so they are not passed to the tagger as a title: only the text is read.
     .venv/bin/python bench/evaluate.py                  # whole set
     .venv/bin/python bench/evaluate.py --split odd      # development half
     .venv/bin/python bench/evaluate.py --split even     # held-out half
+    .venv/bin/python bench/evaluate.py --range 97-148   # only documents 097 to 148
     .venv/bin/python bench/evaluate.py --errors         # list every wrong document
 """
 
@@ -56,13 +57,18 @@ class Outcome:
     figures: dict[str, int]
 
 
-def load_cases(folder: Path, split: str) -> list[tuple[Case, str]]:
-    """The labelled documents of `folder` (all, odd-numbered or even-numbered)."""
+def load_cases(
+    folder: Path, split: str, numbers: tuple[int, int] | None = None
+) -> list[tuple[Case, str]]:
+    """The labelled documents of `folder` (all, odd-numbered or even-numbered; optionally
+    only those numbered within `numbers`)."""
     labels = tomllib.loads((folder / "labels.toml").read_text(encoding="utf-8"))
     out = []
     for name in sorted(labels):
         number = int(name.split("-", 1)[0])
         if (split == "odd" and number % 2 == 0) or (split == "even" and number % 2 == 1):
+            continue
+        if numbers and not numbers[0] <= number <= numbers[1]:
             continue
         label = labels[name]
         case = Case(
@@ -161,27 +167,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devset", type=Path, default=REPO / "bench" / "devset")
     parser.add_argument("--rules", type=Path, default=REPO / "rules" / "categories.toml")
     parser.add_argument("--split", choices=("all", "odd", "even"), default="all")
+    parser.add_argument(
+        "--range", metavar="A-B", help="only documents numbered A to B, e.g. 97-148"
+    )
     parser.add_argument("--errors", action="store_true", help="list every wrong document")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/NAME.json)")
     args = parser.parse_args(argv)
 
     rules = load_rules(args.rules)
-    cases = load_cases(args.devset, args.split)
+    numbers = tuple(int(n) for n in args.range.split("-", 1)) if args.range else None
+    cases = load_cases(args.devset, args.split, numbers)  # type: ignore[arg-type]
+    name = f"{args.devset.name}-{args.split}" + (f"-{args.range}" if args.range else "")
     started = time.perf_counter()
     outcomes = run(cases, rules)
     elapsed = time.perf_counter() - started
     result = score(outcomes)
     wrong = errors(outcomes)
-    print(f"{args.devset.name} ({args.split}): {len(cases)} documents in {elapsed:.1f} s\n")
+    print(f"{name}: {len(cases)} documents in {elapsed:.1f} s\n")
     print(table(result))
     if args.errors:
         print()
         for e in wrong:
             print(json.dumps(e, ensure_ascii=False))
-    out = args.out or REPO / "bench" / "results" / f"{args.devset.name}-{args.split}.json"
+    out = args.out or REPO / "bench" / "results" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        json.dumps({**result, "split": args.split, "errors": wrong}, ensure_ascii=False, indent=1)
+        json.dumps(
+            {**result, "split": args.split, "range": args.range, "errors": wrong},
+            ensure_ascii=False,
+            indent=1,
+        )
         + "\n",
         encoding="utf-8",
     )
