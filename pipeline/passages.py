@@ -41,6 +41,7 @@ class Sentence:
     role: str  # "title" (the heading block at the top), "heading" or "body"
     heading: str = ""  # the section heading above it (a line heading or the paragraph's lead)
     first_in_paragraph: bool = False
+    lead: bool = False  # the paragraph's own short heading: "二、开展知识竞赛。……"
 
     @property
     def is_heading(self) -> bool:
@@ -152,7 +153,17 @@ def document(text: str) -> list[Sentence]:
             lead = parts[0]
         for n, part in enumerate(parts):
             governing = " ".join(h for h in (line_heading, lead) if h)
-            sentences.append(Sentence(part, len(sentences), paragraph, "body", governing, n == 0))
+            sentences.append(
+                Sentence(
+                    part,
+                    len(sentences),
+                    paragraph,
+                    "body",
+                    governing,
+                    n == 0,
+                    n == 0 and bool(lead),
+                )
+            )
     return sentences
 
 

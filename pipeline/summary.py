@@ -3,8 +3,8 @@
 The sentences chosen are the ones that name what was done: those carrying
 evidence for the most categories, preferring short ones so that up to three fit
 in 120 characters, shown in text order. The campaign's background paragraph
-(为深入贯彻…, 按照…要求), headings and one-line section titles (三、节约用电。) are
-not chosen. A text with no tags (a cover note, an unrelated mail) is summarised
+(为深入贯彻…, 按照…要求), headings, one-line section titles (三、节约用电。) and
+table rows are not chosen. A text with no tags (a cover note, an unrelated mail) is summarised
 by its first sentence of substance.
 """
 
@@ -28,7 +28,7 @@ def summarize(text: str, tags: Sequence[Tag]) -> str:
     body = [
         (s.index, _clean(s.text))
         for s in document(text)
-        if s.role == "body" and not is_background(s.text)
+        if s.role == "body" and not s.lead and "\t" not in s.text and not is_background(s.text)
     ]
     body = [(i, s) for i, s in body if len(s) >= _MIN_CHARS]
     if not body:
