@@ -15,7 +15,7 @@ import re
 
 from pipeline.figures import counts, table_counts
 from pipeline.models import Tag
-from pipeline.passages import Sentence
+from pipeline.passages import Sentence, clause_at, clause_spans
 from pipeline.tagrules import Rules, inside_any
 
 _FORWARDED = ("转发", "fwd", "fw:", "fw：", "转：")
@@ -58,25 +58,29 @@ def other_campaign(doc: list[Sentence], rules: Rules) -> dict[int, str]:
     """Sentences belonging to another campaign: {index: the campaign's name}.
 
     A sentence naming another campaign belongs to it, and so does the rest of its
-    paragraph, until a sentence names this campaign again."""
+    paragraph, until a sentence names this campaign (节能宣传周, 低碳日 …) again. A sentence
+    naming both is left to clause level (see `other_clause`)."""
     out: dict[int, str] = {}
     carried: tuple[int, str] | None = None
     for s in doc:
         if s.role != "body":
             carried = None
             continue
-        name = _other_name(s.text, rules)
-        if name:
+        name = other_name(s.text, rules)
+        ours = any(n in s.text for n in rules.campaign_names)
+        if name and ours:
+            carried = None
+        elif name:
             out[s.index] = name
             carried = (s.paragraph, name)
-        elif carried and carried[0] == s.paragraph and not names_campaign(s.text, rules):
+        elif carried and carried[0] == s.paragraph and not ours:
             out[s.index] = carried[1]
         else:
             carried = None
     return out
 
 
-def _other_name(text: str, rules: Rules) -> str:
+def other_name(text: str, rules: Rules) -> str:
     """The first other campaign named in `text` (not overlapping a word of this campaign)."""
     for pattern in rules.other_campaigns:
         for a, b in pattern.spans(text):
@@ -86,6 +90,12 @@ def _other_name(text: str, rules: Rules) -> str:
     return ""
 
 
+def other_clause(sentence: str, pos: int, rules: Rules) -> str:
+    """The other campaign named in the clause at `pos`, if any."""
+    start, end = clause_at(sentence, pos)
+    return other_name(sentence[start:end], rules)
+
+
 def names_campaign(text: str, rules: Rules) -> bool:
     return any(w in text for w in rules.campaign)
 
@@ -93,7 +103,7 @@ def names_campaign(text: str, rules: Rules) -> bool:
 def kind_of(doc: list[Sentence], text: str, rules: Rules, title: str) -> tuple[str, str]:
     heading = "\n".join(s.text for s in doc if s.role == "title")
     top = f"{heading}\n{title}".strip()
-    other = _other_name(top, rules)
+    other = other_name(top, rules)
     if other and not names_campaign(top, rules):
         return "unrelated", f"标题是其他活动：{other}"
     if title.strip().lower().startswith(_FORWARDED):
@@ -144,14 +154,17 @@ def counted_text(doc: list[Sentence], kind: str, others: dict[int, str], rules: 
     for s in doc:
         if s.role == "title" or s.index in others:
             continue
-        cut = len(s.text)
+        text = "，".join(
+            s.text[a:b] for a, b in clause_spans(s.text) if not other_name(s.text[a:b], rules)
+        )
+        cut = len(text)
         for cue in cues:
             if cue.headings and s.heading and cue.word_in(s.heading):
                 cut = 0
             for pattern in cue.words:
-                for a, b in pattern.spans(s.text):
-                    if not inside_any(cue.not_within, s.text, a, b):
+                for a, b in pattern.spans(text):
+                    if not inside_any(cue.not_within, text, a, b):
                         cut = min(cut, a)
         if cut:
-            out.append(s.text[:cut])
+            out.append(text[:cut])
     return "\n".join(out)

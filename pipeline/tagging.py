@@ -28,6 +28,7 @@ from pipeline.context import (
     from_figures,
     kind_of,
     other_campaign,
+    other_clause,
     unrelated_after_all,
 )
 from pipeline.models import Tag
@@ -203,6 +204,9 @@ def _why_not(
         return f"与本次活动无关（{kind_reason}）"
     if s.index in others:
         return f"其他活动（{others[s.index]}）"
+    other = other_clause(s.text, hit.start, rules)
+    if other:
+        return f"其他活动（{other}）"
     if not _on_word_boundary(hit, cuts):
         return _NOT_A_WORD
     rule = hit.rule
