@@ -131,7 +131,10 @@ def report(ctx: click.Context, week: str | None, out: Path | None) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
 @click.option(
-    "--explain", is_flag=True, help="Show each tag's sentence and phrase, and dropped hits."
+    "--explain",
+    is_flag=True,
+    help="Show why: each tag's phrase and sentence, each cancelled hit and the rule that "
+    "cancelled it, each number and the figure it counts as.",
 )
 @click.pass_context
 def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: bool) -> None:

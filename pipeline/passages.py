@@ -14,7 +14,7 @@ from dataclasses import dataclass
 _SENTENCE_END = "。！？!?；;"
 _CLAUSE_END = "，,；;：:"
 _OPEN = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "〈": "〉"}
-_HEADING_MAX = 40  # a line without closing punctuation and no longer than this is a heading
+_HEADING_MAX = 50  # a line without closing punctuation and no longer than this is a heading
 _INLINE_HEADING_MAX = 25
 _WRAP_MIN_LINES = 3  # wrapped text has at least this many full-width lines…
 _WRAP_MIN_WIDTH = 20  # …of at least this many characters
