@@ -141,7 +141,10 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
 @click.option(
-    "--explain", is_flag=True, help="Show each tag's sentence and phrase, and dropped hits."
+    "--explain",
+    is_flag=True,
+    help="Show why: each tag's phrase and sentence, each cancelled hit and the rule that "
+    "cancelled it, each number and the figure it counts as.",
 )
 @click.pass_context
 def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: bool) -> None:
@@ -191,17 +194,14 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
 
 
 def _explain(sub: object, book: object) -> None:
-    from pipeline.tagging import tag as tag_text
+    from pipeline.explain import explain_lines
 
     for res in sub.documents:  # type: ignore[attr-defined]
-        tagging = tag_text(res.document.text, book.rules)  # type: ignore[attr-defined]
-        click.echo(f"  -- {res.document.name}")
-        for t in tagging.tags:
-            click.echo(f"     + {t.category} «{t.phrase}»: {t.sentence}")
-        for d in tagging.dropped:
-            click.echo(
-                f"     - {d.tag.category} «{d.tag.phrase}» dropped ({d.reason}): {d.tag.sentence}"
-            )
+        doc = res.document
+        title = "" if doc.filetype == "body" else doc.name
+        click.echo(f"  -- {doc.name}")
+        for line in explain_lines(doc.text, book.rules, title):  # type: ignore[attr-defined]
+            click.echo(f"     {line}")
 
 
 @main.command(name="retag")

@@ -1,52 +1,110 @@
 """Key figures stated in a text: participants, leaflets, banners, boards, events.
 
-Numbers may be Arabic (120, 3,000) or Chinese (一百二十, 三千, 两); 3000余份
-counts as 3000. Approximate words (近百, 数十, 上千) are not figures. Where a
-text gives several counts of one kind, the largest wins (usually the total).
+A figure is a stated count: a number (Arabic 120, 3,000, 1.5万 or Chinese
+一百二十, 两千) followed by a measure word (人, 人次, 名, 份, 条, 幅, 块, 场, 次 …).
+3000余份 counts as 3000; approximations (近百, 数十, 上千, 几百) are not figures.
+Where a text gives several counts of one kind, the largest wins (usually the total).
+
+Which figure a count belongs to is decided by the noun it measures: the noun
+right after it (12条横幅), else the nearest noun before it in the same sentence
+(悬挂横幅12条). So 标语30条 are not banners, 信息5条 neither, 海报50张 are not
+leaflets and 阅读量3000次 is not events. People counts (人, 名, 人次) are
+participants.
+
+The caller passes only the text whose numbers are the unit's own (see
+`tagging.Tagging.counted`): other campaigns' passages and planned work are left out.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_NUM = (
-    r"(?<![\d.第数近上几若约])"  # not part of a bigger number, an ordinal or an estimate
-    r"(\d[\d,，]*(?:\.\d+)?万?|[零〇一二两三四五六七八九十百千万]+)(?:余|多)?"
-)
+_MAX = 10_000_000
 
-# (figure, pattern); the number is group 1
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (key, re.compile(pattern))
-    for key, pattern in (
-        (
-            "participants",
-            _NUM + r"(?:名|位)?(?:干部职工|党员干部|干部|职工|志愿者|师生|学生|居民|群众|人员)",
-        ),
-        ("participants", _NUM + r"(?:人次|人(?![民员大工造]))"),
-        ("participants", _NUM + r"名(?![单称义额次])"),
-        (
-            "leaflets",
-            _NUM
-            + r"(?:份|册|本|张)(?=[^，。；]{0,12}?(?:资料|传单|手册|倡议书|折页|宣传册|宣传单))",
-        ),
-        (
-            "leaflets",
-            r"(?:资料|传单|手册|倡议书|折页|宣传册|宣传单)[^，。；\d]{0,8}?"
-            + _NUM
-            + r"(?:份|册|本|张)",
-        ),
-        ("banners", _NUM + r"(?:条|幅)(?=[^，。；]{0,6}?(?:横幅|条幅))"),
-        ("banners", r"(?:横幅|条幅)[^，。；\d标]{0,8}?" + _NUM + r"(?:条|幅)"),
-        ("boards", _NUM + r"块(?=[^，。；]{0,6}?展板)"),
-        ("boards", r"展板[^，。；\d]{0,8}?" + _NUM + r"块"),
-        ("events", _NUM + r"(?:场次|场)(?![所景地馆])"),
-        ("events", r"(?:活动|宣传|讲座|培训)[^，。；\d]{0,6}?" + _NUM + r"次(?!数)"),
-        ("events", _NUM + r"次(?=[^，。；]{0,4}?(?:活动|宣传|讲座|培训))"),
-    )
+_COUNT = re.compile(
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?万?|\d+(?:\.\d+)?万?|[零〇一二两三四五六七八九十百千万]+)"
+    r"(?:余|多)?(?P<unit>人次|场次|人|名|位|份|册|本|张|件|条|幅|块|个|面|场|次)"
 )
+# a count is not a figure after these (an estimate, an ordinal, part of a bigger number)
+_NOT_AFTER = set("第近若每约前周星至到-~～—") | set("0123456789.,")
+# …nor a Chinese round number after these (数十, 几百, 上千); 人数4200人 is a count
+_NOT_AFTER_CN = set("数几上")
+# …nor when the measure word is really the start of another word (人民, 名单, 张贴, 条件 …)
+_NOT_BEFORE = {
+    "人": "民员大工造才均口力事士家群们文格体",
+    "名": "单额次称义字片列牌号誉",
+    "位": "置于列",
+    "份": "额",
+    "本": "单局院馆部市区县镇次届年月周身人期职地领",
+    "张": "贴挂",
+    "条": "件例款龙线路街理",
+    "场": "所景地馆合面镇部站外内上",
+    "次": "数序日年月会要性",
+    "块": "钱",
+    "个": "人体别性月",
+    "面": "对向积临前貌上",
+}
+
+LEAFLETS = ("宣传资料", "资料", "传单", "宣传单", "手册", "倡议书", "折页", "宣传册",
+            "明白纸", "读本", "宣传品", "宣传材料", "小册子", "宣传页", "告知书", "公开信",
+            "宣传画册")  # fmt: skip
+BANNERS = ("横幅", "条幅", "横幅标语", "宣传横幅")
+BOARDS = ("展板",)
+EVENTS = ("活动", "宣传", "讲座", "培训", "竞赛", "竞答", "答题", "宣讲", "展览", "体验",
+          "集市", "咨询", "比赛", "巡展", "义诊", "宣传日", "讲堂", "课堂")  # fmt: skip
+# nouns these measure words also count, which are none of the five figures
+_OTHER_NOUNS = {
+    "sheet": ("海报", "标语", "图书", "书籍", "教材", "答卷", "问卷", "手抄报", "报纸",
+              "纸质件", "文件", "材料", "作品", "照片", "门票", "奖品", "证书", "卡片",
+              "宣传画", "展架", "表"),
+    "strip": ("标语", "信息", "短信", "推文", "微博", "消息", "建议", "意见", "措施", "视频",
+              "新闻", "稿件", "简报", "动态", "文章", "口号", "宣传语", "规定", "举措", "经验"),
+    "piece": ("显示屏", "电子屏", "屏", "宣传栏", "提示牌", "标牌", "牌", "黑板报", "展架",
+              "宣传牌"),
+    "time": ("阅读", "浏览", "点击", "播放", "转发", "会议", "检查", "巡查", "推送", "发布",
+             "访问", "播出", "点赞", "督查", "通报"),
+}  # fmt: skip
+_UNIT_NOUNS: dict[str, tuple[tuple[str, str | None], ...]] = {}
+for _unit, _own, _key, _other in (
+    ("份册本张件", LEAFLETS, "leaflets", "sheet"),
+    ("条幅", BANNERS, "banners", "strip"),
+    ("块个面", BOARDS, "boards", "piece"),
+    ("场次场次", EVENTS, "events", "time"),
+):
+    for _u in _unit:
+        _UNIT_NOUNS[_u] = tuple((n, _key) for n in _own) + tuple(
+            (n, None) for n in _OTHER_NOUNS[_other]
+        )
+_UNIT_NOUNS["场次"] = _UNIT_NOUNS["场"]
+_PEOPLE = ("人次", "人", "名", "位")
+_COLUMNS = (
+    ("participants", ("人数", "人次", "参与人员", "参加人员")),
+    ("leaflets", ("资料", "份数", "传单", "手册", "折页")),
+    ("banners", ("横幅", "条幅")),
+    ("boards", ("展板",)),
+    ("events", ("场次", "次数")),
+)
+_CELL = re.compile(
+    r"^\s*(\d+(?:\.\d+)?万?|[零〇一二两三四五六七八九十百千万]+)(?:余|多)?"
+    r"\s*(?:人次|人|名|份|册|条|幅|块|场|次)?\s*$"
+)
+_HAND_OUT = ("发放", "派发", "分发", "散发", "赠送", "印发", "发出", "送出", "递送")
+_AFTER_WINDOW = 8
+_SENTENCE_BREAK = re.compile(r"[。！？!?；;\n]")
+
+
+@dataclass(frozen=True)
+class Count:
+    """One stated count and the figure it belongs to (None: not one of the five)."""
+
+    key: str | None
+    value: int
+    text: str  # the number with its measure word, as written
+    noun: str  # the noun it measures ("" for people)
 
 
 def cn_number(text: str) -> int | None:
@@ -63,6 +121,8 @@ def cn_number(text: str) -> int | None:
     total, section, digit = 0, 0, None
     for ch in text:
         if ch in _CN_DIGITS:
+            if digit is not None and ch not in "零〇" and digit:
+                return None  # 二三十, 三五: an estimate, not a count
             digit = _CN_DIGITS[ch]
         elif ch == "万":
             section = (section + (digit or 0)) * 10000
@@ -76,12 +136,90 @@ def cn_number(text: str) -> int | None:
     return total + section + (digit or 0)
 
 
+def counts(text: str) -> list[Count]:
+    """Every stated count in the text, with the figure it belongs to."""
+    out = []
+    for m in _COUNT.finditer(text):
+        start, end, unit = m.start(), m.end(), m.group("unit")
+        if start and text[start - 1] in _NOT_AFTER:
+            continue
+        if start and text[start - 1] in _NOT_AFTER_CN and not text[start].isdigit():
+            continue
+        if end < len(text) and text[end] in _NOT_BEFORE.get(unit[0], ""):
+            continue
+        if text[max(0, start - 2) : start] == "一式":
+            continue
+        value = cn_number(m.group("number"))
+        if not value or value >= _MAX:
+            continue
+        if unit in _PEOPLE:
+            if value > 1:  # one person (最后一人, 一名经办人员) is not a turnout
+                out.append(Count("participants", value, m.group(0), ""))
+            continue
+        noun, key = _measured_noun(text, start, end, unit)
+        if not noun and unit in ("场", "场次"):
+            key = "events"  # 场 counts activities even without a noun (开展6场)
+        out.append(Count(key, value, m.group(0), noun))
+    return out
+
+
+def table_counts(text: str) -> list[Count]:
+    """Counts in statistics tables (one row per line, cells separated by tabs, as the docx
+    reader writes them): a header row names the figure of each column (参与人数, 发放资料（份）,
+    悬挂横幅（条）…), the rows below give the numbers."""
+    out: list[Count] = []
+    columns: dict[int, tuple[str, str]] = {}
+    for line in text.splitlines():
+        if "\t" not in line:
+            columns = {}
+            continue
+        cells = [c.strip() for c in line.split("\t")]
+        header = {i: (key, c) for i, c in enumerate(cells) if (key := _column_key(c))}
+        if header and not any(_CELL.match(c) for c in cells):
+            columns = header
+            continue
+        for i, (key, name) in columns.items():
+            m = _CELL.match(cells[i]) if i < len(cells) else None
+            value = cn_number(m.group(1)) if m else None
+            if value and value < _MAX and not (key == "participants" and value < 2):
+                out.append(Count(key, value, f"{name}：{cells[i]}", name))
+    return out
+
+
 def figures(text: str) -> dict[str, int]:
     """The largest stated count of each kind in the text."""
     out: dict[str, int] = {}
-    for key, pattern in _PATTERNS:
-        for match in pattern.finditer(text):
-            value = cn_number(match.group(1))
-            if value and value < 10_000_000:
-                out[key] = max(out.get(key, 0), value)
+    for c in counts(text) + table_counts(text):
+        if c.key:
+            out[c.key] = max(out.get(c.key, 0), c.value)
     return out
+
+
+def _column_key(cell: str) -> str | None:
+    """The figure a table column holds, from its header (参与人数 → participants)."""
+    if _CELL.match(cell):
+        return None
+    return next((key for key, words in _COLUMNS if any(w in cell for w in words)), None)
+
+
+def _measured_noun(text: str, start: int, end: int, unit: str) -> tuple[str, str | None]:
+    """The noun a count measures: right after it (12条横幅), else the nearest before it in
+    its clause (悬挂横幅12条), else what a hand-out verb in the clause gives out (发放《…》500份),
+    else the nearest noun earlier in the sentence (印制宣传资料，共发放3000份)."""
+    nouns = _UNIT_NOUNS.get(unit, ())
+    after = re.split(r"[，,、。！？；;：:\n]", text[end : end + _AFTER_WINDOW], maxsplit=1)[0]
+    found = [(after.find(n), -len(n), n, k) for n, k in nouns if n in after]
+    if found:
+        _, _, noun, key = min(found)
+        return noun, key
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)]
+    sentence = text[breaks[-1] if breaks else 0 : start]
+    clause = re.split(r"[，,：:]", sentence)[-1]
+    for before in (clause, sentence):
+        found = [(before.rfind(n) + len(n), len(n), n, k) for n, k in nouns if n in before]
+        if found:
+            _, _, noun, key = max(found)
+            return noun, key
+        if before is clause and unit in "份册本张" and any(v in clause for v in _HAND_OUT):
+            return "（发放）", "leaflets"  # 发放《居家节电小指南》500份
+    return "", None

@@ -57,7 +57,7 @@ def analyse(text: str, rules: Rules, title: str = "") -> Analysis:
     return Analysis(
         kind=tagging.kind,
         tags=tagging.tags,
-        figures=figures(text),
+        figures=figures(tagging.counted),
         summary=summarize(text, tagging.tags),
     )
 

@@ -1,63 +1,56 @@
-"""Activity categories by keyword rules read from rules/categories.toml.
+"""Activity categories by the rules in rules/categories.toml, with evidence.
 
-Matching is per sentence and per clause. A phrase counts only where it lines
-up with jieba's word boundaries (jieba knows every rule phrase through a user
-dictionary), so 步行街 does not fire 步行 and 公交站 does not fire 公交.
-Plain substring search finds the few sentences worth segmenting, which keeps
-tagging fast (jieba is ~100x slower than a substring scan).
+A document is read sentence by sentence (see `passages`). In each sentence the
+phrases of every category are found where they line up with jieba's word
+boundaries; then each hit is checked against its context, in this order:
 
-A hit is dropped when, in its clause, an exclusion phrase of its category
-appears, or (in a report) a planned-action cue comes before it; a sentence
-about another campaign (安全生产月…) triggers nothing. Every kept tag carries
-the sentence behind it; every dropped hit is kept too, for ``tag --explain``.
+1. the document's title block is not evidence, and an unrelated document
+   (another campaign's report, a meeting notice) gives no tags;
+2. a sentence naming another campaign (安全生产月, 城市节水宣传周 …), and the rest
+   of its paragraph, belongs to that campaign;
+3. the category's own mask (步行街), exclusions (调度) and required context
+   (低碳日 with an activity in the same sentence);
+4. the context cues, in the order of the rules file: planned (将…, 下一步), negated,
+   quoted slogan text, closing slogans, purpose clauses, publicity content,
+   things taught to children, appeals to the public.
+
+Every kept tag carries its sentence and the phrase that fired; every cancelled
+hit is kept with the reason, for ``mailroll tag --explain``.
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
-import threading
-import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import Any, ClassVar
 
-import jieba
+from pipeline.context import (
+    counted_text,
+    from_figures,
+    kind_of,
+    other_campaign,
+    other_clause,
+    unrelated_after_all,
+)
+from pipeline.models import Tag
+from pipeline.passages import (
+    Sentence,
+    clause_at,
+    clause_spans,
+    document,
+    is_background,
+    is_heading_line,
+    quote_spans,
+    split_sentences,
+    strip_enumerator,
+)
+from pipeline.segment import Segmenter
+from pipeline.tagrules import CategoryRule, Cue, Pattern, Rules, inside_any, load_rules
 
-from pipeline.errors import ConfigError
-from pipeline.models import CATEGORY_IDS, Tag
+__all__ = ["Dropped", "Rules", "Tagging", "document_kind", "is_title", "load_rules", "tag"]
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
-_CLAUSE_END = re.compile(r"[，,、：:；;]")
-_TITLE_LINES = 3
-
-
-@dataclass(frozen=True)
-class CategoryRule:
-    id: str
-    label: str
-    phrases: tuple[str, ...]
-    exclude: tuple[str, ...] = ()
-    require_any: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rules:
-    categories: tuple[CategoryRule, ...]
-    planned: tuple[str, ...] = ()
-    other_campaigns: tuple[str, ...] = ()
-    notice: tuple[str, ...] = ()
-    campaign: tuple[str, ...] = ()
-
-    def label(self, category: str) -> str:
-        return next((c.label for c in self.categories if c.id == category), category)
-
-    @cached_property
-    def words(self) -> tuple[str, ...]:
-        """The phrases the segmenter must keep whole (exclusions are matched as plain
-        substrings of the clause, so they must not hide a phrase inside a longer word)."""
-        return tuple(sorted({w for c in self.categories for w in c.phrases}))
+_TITLE_WORDS = ("总结", "通知", "情况", "方案", "报告", "简报", "动态", "倡议", "汇报")
+_QUOTE_WINDOW = 6
+_NOT_A_WORD = "不是完整的词"
 
 
 @dataclass(frozen=True)
@@ -73,199 +66,278 @@ class Tagging:
     kind: str
     tags: tuple[Tag, ...] = ()
     dropped: tuple[Dropped, ...] = field(default=())
+    kind_reason: str = ""
+    counted: str = ""  # the text whose numbers are the unit's own figures
 
 
-def load_rules(path: Path) -> Rules:
-    """Read rules/categories.toml; errors name the file, the line and the reason."""
-    try:
-        source = path.read_text(encoding="utf-8")
-        data = tomllib.loads(source)
-    except FileNotFoundError:
-        raise ConfigError("rules file not found", str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
-
-    def fail(key: str, reason: str) -> ConfigError:
-        return ConfigError(reason, f"{path}:{_line_of(source, key)}")
-
-    def words(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise fail(key, f"{where}.{key} must be a list of non-empty strings")
-        return tuple(value)
-
-    cues = data.get("cues", {})
-    cats = data.get("categories")
-    if not isinstance(cats, dict) or not cats:
-        raise fail("[categories", "no [categories.<id>] tables")
-    rules = []
-    for cid, table in cats.items():
-        where = f"categories.{cid}"
-        if cid not in CATEGORY_IDS:
-            raise fail(f"[{where}]", f"unknown category id {cid!r}; use {', '.join(CATEGORY_IDS)}")
-        if not isinstance(table.get("label"), str):
-            raise fail(f"[{where}]", f"{where}.label is missing")
-        phrases = words(table, "phrases", where)
-        if not phrases:
-            raise fail(f"[{where}]", f"{where}.phrases is empty")
-        rules.append(
-            CategoryRule(
-                id=cid,
-                label=table["label"],
-                phrases=phrases,
-                exclude=words(table, "exclude", where),
-                require_any=words(table, "require_any", where),
-            )
-        )
-    return Rules(
-        categories=tuple(rules),
-        planned=words(cues, "planned", "cues"),
-        other_campaigns=words(cues, "other_campaigns", "cues"),
-        notice=words(cues, "notice", "cues"),
-        campaign=words(cues, "campaign", "cues"),
-    )
-
-
-def _line_of(source: str, needle: str) -> int:
-    for number, line in enumerate(source.splitlines(), start=1):
-        if needle in line:
-            return number
-    return 1
+@dataclass(frozen=True)
+class _Hit:
+    rule: CategoryRule
+    phrase: str
+    start: int
+    end: int
+    parts: tuple[tuple[int, int], ...]  # spans of the literal parts, for word boundaries
 
 
 def sentences(text: str) -> list[str]:
     """Split a text into sentences (。！？； and line breaks), trimmed, non-empty."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
-
-
-class Segmenter:
-    """jieba with the rule phrases in its dictionary; one per rule set, shared."""
-
-    _lock = threading.Lock()
-    _cache: ClassVar[dict[tuple[str, ...], jieba.Tokenizer]] = {}
-
-    def __init__(self, words: tuple[str, ...]) -> None:
-        with self._lock:
-            tokenizer = self._cache.get(words)
-            if tokenizer is None:
-                tokenizer = jieba.Tokenizer()
-                tokenizer.tmp_dir = tempfile.gettempdir()
-                jieba.setLogLevel(jieba.logging.WARNING)
-                for word in words:
-                    tokenizer.add_word(word)
-                self._cache[words] = tokenizer
-        self.tokenizer = tokenizer
-
-    def boundaries(self, sentence: str) -> set[int]:
-        """Character offsets where a word starts or ends."""
-        cuts = {0}
-        pos = 0
-        for token in self.tokenizer.cut(sentence, HMM=False):
-            pos += len(token)
-            cuts.add(pos)
-        return cuts
-
-
-_REPORT_WORDS = ("总结", "情况", "报告", "简报", "动态", "汇报", "开展了")
-_TITLE_WORDS = ("总结", "通知", "情况", "方案", "报告", "简报", "动态", "倡议", "汇报")
+    return split_sentences(text)
 
 
 def is_title(line: str) -> bool:
     """A heading line: no closing punctuation and names the document type."""
-    line = line.strip()
-    return (
-        0 < len(line) <= 60
-        and line[-1] not in "。！？；!?;，,："
-        and any(w in line for w in _TITLE_WORDS)
-    )
+    return is_heading_line(line) and any(w in line for w in _TITLE_WORDS)
 
 
-def document_kind(text: str, rules: Rules, has_tags: bool, title: str = "") -> str:
-    """Return "notice" when the title says 通知/倡议书/方案 (and not 总结/情况) or the text is
-    addressed to many units (各街道、各部门：), "unrelated" when nothing in it concerns
-    the campaign, else "report". `title` is the mail subject or file name, if any."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    heading = "\n".join([title, *(ln for ln in lines[:_TITLE_LINES] if is_title(ln))])
-    if not has_tags and not any(w in text for w in rules.campaign):
-        return "unrelated"
-    forwarded = title.lower().startswith(("转发", "fwd", "fw:", "转："))
-    if not forwarded and any(w in heading for w in _REPORT_WORDS):
-        return "report"
-    addressed_to_all = any(ln.startswith("各") and ln.endswith(("：", ":")) for ln in lines[:3])
-    if addressed_to_all or any(w in heading for w in rules.notice):
-        return "notice"
-    return "report"
+def document_kind(text: str, rules: Rules, title: str = "") -> str:
+    """The document's kind: report, notice (通知, 方案, 倡议书: telling others what to do)
+    or unrelated."""
+    return tag(text, rules, title).kind
 
 
 def tag(text: str, rules: Rules, title: str = "") -> Tagging:
-    """Find the categories a text reports (or, in a notice, asks for), with evidence.
+    """Find the categories a text reports as done (in a notice: asks for), with evidence.
 
-    Heading lines are not evidence: a title naming the campaign (…全国低碳日活动总结)
-    says nothing about what was done."""
+    `title` is the mail subject or the file name, if any; it helps tell a notice
+    from a report and is never evidence itself."""
+    doc = document(text)
+    kind, kind_reason = kind_of(doc, text, rules, title)
+    others = other_campaign(doc, rules)
     segmenter = Segmenter(rules.words)
     kept: list[Tag] = []
     dropped: list[Dropped] = []
-    provisional_kind = document_kind(text, rules, has_tags=True, title=title)
-    for sentence in sentences(text):
-        hits = [] if is_title(sentence) else _hits(sentence, rules)
+    previous: Sentence | None = None
+    for s in doc:
+        hits = _hits(s, previous, rules)
+        if s.role == "body":
+            previous = s
         if not hits:
             continue
-        cuts = segmenter.boundaries(sentence)
+        cuts = segmenter.boundaries(s.text)
         found: set[str] = set()
-        for rule, phrase, start in hits:
-            if rule.id in found or start not in cuts or start + len(phrase) not in cuts:
+        cancelled: dict[str, Dropped] = {}  # the first cancelled hit per category
+        for hit in hits:
+            if hit.rule.id in found:
                 continue
-            t = Tag(rule.id, sentence, phrase)
-            reason = _why_not(rule, sentence, phrase, start, rules, provisional_kind)
-            if reason:
-                dropped.append(Dropped(t, reason))
-            else:
+            reason = _why_not(hit, s, cuts, kind, kind_reason, others, rules)
+            t = Tag(hit.rule.id, s.text, hit.phrase)
+            if not reason:
                 kept.append(t)
-                found.add(rule.id)
-    kind = document_kind(text, rules, has_tags=bool(kept), title=title)
-    return Tagging(kind=kind, tags=tuple(kept), dropped=tuple(dropped))
+                found.add(hit.rule.id)
+            elif hit.rule.id not in cancelled or cancelled[hit.rule.id].reason == _NOT_A_WORD:
+                cancelled[hit.rule.id] = Dropped(t, reason)
+        dropped.extend(d for c, d in cancelled.items() if c not in found)
+    kept, dropped = _min_evidence(kept, dropped, rules)
+    kept.sort(key=lambda t: _weak_evidence(t.sentence))  # stable: the best sentence first
+    kind, kind_reason = unrelated_after_all(
+        kind, kind_reason, bool(kept), f"{title}\n{text}", rules
+    )
+    if kind == "unrelated":
+        dropped = [Dropped(t, f"与本次活动无关（{kind_reason}）") for t in kept] + dropped
+        kept = []
+    counted = counted_text(doc, kind, others, rules)
+    kept.extend(from_figures(counted, {t.category for t in kept}, rules))
+    return Tagging(kind, tuple(kept), tuple(dropped), kind_reason, counted)
 
 
-def _hits(sentence: str, rules: Rules) -> list[tuple[CategoryRule, str, int]]:
-    out = []
+# -- finding hits ------------------------------------------------------------------------------
+
+
+def _hits(s: Sentence, previous: Sentence | None, rules: Rules) -> list[_Hit]:
+    """Every phrase occurrence in the sentence, longest first where they overlap."""
+    out: list[_Hit] = []
     for rule in rules.categories:
-        for phrase in rule.phrases:
-            start = sentence.find(phrase)
-            while start >= 0:
-                out.append((rule, phrase, start))
-                start = sentence.find(phrase, start + 1)
+        for pattern in rule.phrases:
+            for start, end in pattern.spans(s.text):
+                out.append(
+                    _Hit(rule, s.text[start:end], start, end, _part_spans(s.text, pattern, start))
+                )
+        out.extend(_carried(s, previous, rule))
+    out.sort(key=lambda h: (h.start, -(h.end - h.start)))
     return out
 
 
+def _part_spans(text: str, pattern: Pattern, start: int) -> tuple[tuple[int, int], ...]:
+    spans, pos = [], start
+    for part in pattern.parts:
+        at = text.find(part, pos)
+        spans.append((at, at + len(part)))
+        pos = at + len(part)
+    return tuple(spans)
+
+
+def _carried(s: Sentence, previous: Sentence | None, rule: CategoryRule) -> list[_Hit]:
+    """A clause opening with a carry word refers back to the phrase named in the clause or
+    sentence before it: 5月15日是全国低碳日。当天，……"""
+    if not rule.carry or s.role != "body":
+        return []
+    out = []
+    spans = clause_spans(s.text)
+    for n, (start, end) in enumerate(spans):
+        body = strip_enumerator(s.text[start:end]).lstrip()
+        word = next((w for w in rule.carry if body.startswith(w)), None)
+        if word is None:
+            continue
+        before = s.text[: spans[n - 1][1]] if n else (previous.text if previous else "")
+        if any(any(True for _ in p.spans(before)) for p in rule.phrases):
+            at = s.text.find(word, start)
+            out.append(_Hit(rule, word, at, at + len(word), ((at, at + len(word)),)))
+    return out
+
+
+# -- deciding whether a hit counts -------------------------------------------------------------
+
+
 def _why_not(
-    rule: CategoryRule, sentence: str, phrase: str, start: int, rules: Rules, kind: str
+    hit: _Hit,
+    s: Sentence,
+    cuts: set[int],
+    kind: str,
+    kind_reason: str,
+    others: dict[int, str],
+    rules: Rules,
 ) -> str:
     """The reason a hit does not count, or "" when it does."""
-    other = next((w for w in rules.other_campaigns if w in sentence), "")
+    if s.role == "title":
+        return "标题不作为依据"
+    if kind == "unrelated":
+        return f"与本次活动无关（{kind_reason}）"
+    if s.index in others:
+        return f"其他活动（{others[s.index]}）"
+    other = other_clause(s.text, hit.start, rules)
     if other:
         return f"其他活动（{other}）"
-    clause = _clause_at(sentence, start)
-    excluded = next((w for w in rule.exclude if w in clause), "")
+    if not _on_word_boundary(hit, cuts):
+        return _NOT_A_WORD
+    rule = hit.rule
+    mask = _covering(rule.mask, s.text, hit.start, hit.end)
+    if mask:
+        return f"词义不同（{mask}）"
+    clause = clause_at(s.text, hit.start)
+    excluded = _first(rule.exclude, strip_enumerator(s.text[clause[0] : clause[1]]))
     if excluded:
         return f"排除词（{excluded}）"
-    if rule.require_any and not any(w in sentence for w in rule.require_any):
-        return f"缺少{'/'.join(rule.require_any[:3])}等词"
-    if kind == "report":
-        # the cue must stand before the phrase in its own clause, or open the sentence
-        before = clause[: max(0, clause.find(phrase))]
-        planned = next(
-            (w for w in rules.planned if w in before or (sentence.startswith(w) and len(w) > 1)),
-            "",
-        )
-        if planned:
-            return f"计划中的工作（{planned}）"
+    if rule.require and not _required(rule, s, rules):
+        return f"缺少相关的词（{'、'.join(rule.require[:4])}…）"
+    for cue in rules.cues:
+        if rule.id in cue.applies_to and kind in cue.kinds:
+            word = _cue_word(cue, s, hit.start, hit.end)
+            if word:
+                return f"{cue.reason}（{word}）"
     return ""
 
 
-def _clause_at(sentence: str, start: int) -> str:
-    begin = 0
-    for m in _CLAUSE_END.finditer(sentence):
-        if m.start() >= start:
-            return sentence[begin : m.start()]
-        begin = m.end()
-    return sentence[begin:]
+def _on_word_boundary(hit: _Hit, cuts: set[int]) -> bool:
+    """Each part (of two characters or more) starts or ends where a word does: 节电 does not
+    fire inside 调节电压. A part that begins a longer word (步行街) passes: such words go
+    in the category's mask when they mean something else."""
+    return all(a in cuts or b in cuts for a, b in hit.parts if b - a > 1)
+
+
+def _required(rule: CategoryRule, s: Sentence, rules: Rules) -> bool:
+    if any(w in s.text for w in rule.require):
+        return True
+    if not rule.require_any_phrase:
+        return False
+    return any(
+        any(True for _ in p.spans(s.text))
+        for other in rules.categories
+        if other.id != rule.id
+        for p in other.phrases
+    )
+
+
+def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
+    """The cue word that cancels a hit at [start, end) of the sentence, or ""."""
+    text = s.text
+    if cue.scope == "quote":
+        return _quote_cue(cue, text, start, end)
+    region = (0, len(text)) if cue.scope == "sentence" else clause_at(text, start)
+    chunk = text[region[0] : region[1]]
+    if any(u in chunk for u in cue.unless):
+        return ""
+    if cue.with_ and not _first(cue.with_, chunk):
+        return ""
+    if cue.headings and cue.position == "before" and s.heading:
+        word = cue.word_in(s.heading, 0, len(s.heading))
+        if word:
+            return word
+    lead = region[0] + (len(chunk) - len(strip_enumerator(chunk).lstrip()))
+    quotes = quote_spans(text)
+    for pattern in cue.words:
+        for a, b in pattern.spans(chunk):
+            a, b = a + region[0], b + region[0]
+            if inside_any(cue.not_within, text, a, b) or _quoted_apart(quotes, a, b, start, end):
+                continue
+            if (
+                (cue.position == "before" and a < start)
+                or (cue.position == "after" and a >= end and "、" not in text[end:a])
+                or (cue.position == "opens" and a == lead)
+                or cue.position == "any"
+            ):
+                return text[a:b]
+    return ""
+
+
+def _quoted_apart(quotes: list[tuple[int, int]], a: int, b: int, start: int, end: int) -> bool:
+    """Whether the cue [a, b) is quoted text the hit [start, end) is not part of: the words
+    of a slogan (“节约能源，人人有责”) are not the writer's own context."""
+    return any(o < a and b <= c and not (o < start and end <= c) for o, c in quotes)
+
+
+def _quote_cue(cue: Cue, text: str, start: int, end: int) -> str:
+    """A hit inside quotation marks with a cue right before the opening mark (or the mark
+    itself, 《) or right after the closing one (…”等宣传横幅)."""
+    inside = [(o, c) for o, c in quote_spans(text) if o < start and end <= c]
+    if not inside:
+        return ""
+    opening, closing = max(inside)  # the innermost quote
+    if cue.position == "before":
+        return cue.word_in(text, max(0, opening - _QUOTE_WINDOW), opening + 1)
+    after = closing + 1
+    spans = quote_spans(text)
+    while True:  # skip further quotes in a row: “节能降碳”“绿色出行”等宣传横幅
+        after += len(text[after:]) - len(text[after:].lstrip("、和及与 "))
+        nxt = next((c for o, c in spans if o == after), None)
+        if nxt is None:
+            break
+        after = nxt + 1
+    return cue.word_in(text, after, min(len(text), after + _QUOTE_WINDOW))
+
+
+def _first(patterns: Iterable[Pattern], text: str) -> str:
+    for pattern in patterns:
+        for a, b in pattern.spans(text):
+            return text[a:b]
+    return ""
+
+
+def _covering(patterns: Iterable[Pattern], text: str, start: int, end: int) -> str:
+    for pattern in patterns:
+        for a, b in pattern.spans(text):
+            if a <= start and end <= b:
+                return text[a:b]
+    return ""
+
+
+def _weak_evidence(sentence: str) -> bool:
+    """A section title (三、节约用电。) or the campaign's framing: shown only if nothing better."""
+    return len(strip_enumerator(sentence)) < 12 or is_background(sentence)
+
+
+def _min_evidence(
+    kept: list[Tag], dropped: list[Dropped], rules: Rules
+) -> tuple[list[Tag], list[Dropped]]:
+    needed = {r.id: r.min_evidence for r in rules.categories if r.min_evidence > 1}
+    if not needed:
+        return kept, dropped
+    counts: dict[str, int] = {}
+    for t in kept:
+        counts[t.category] = counts.get(t.category, 0) + 1
+    weak = {c for c, n in needed.items() if 0 < counts.get(c, 0) < n}
+    moved = [
+        Dropped(t, f"证据不足（至少需要{needed[t.category]}句）")
+        for t in kept
+        if t.category in weak
+    ]
+    return [t for t in kept if t.category not in weak], dropped + moved

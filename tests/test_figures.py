@@ -31,7 +31,29 @@ def test_cn_number(text: str, value: int) -> None:
         ("第一名获得奖励。", {}),
         ("上午参与50人，下午参与80人，共计130人。", {"participants": 130}),
         ("于5月15日在26℃条件下开展，涉及6楼以下电梯。", {}),
+        (
+            "悬挂12条横幅，设置8块展板，发放1500份宣传资料。",
+            {"banners": 12, "boards": 8, "leaflets": 1500},
+        ),
+        ("在网站发布信息5条，阅读量2000余次，张贴海报50张。", {}),
+        ("向客户发放《居家节电小指南》500份。", {"leaflets": 500}),
+        ("悬挂横幅标语6条。", {"banners": 6}),
+        ("开展有奖竞答6场，活动3次。", {"events": 6}),
+        ("约二三十名干部、20至30人、数百人、近千份。", {}),
+        ("最后一人离开关灯；纸质件一式两份；第三人民医院。", {}),
+        ("参与群众两万余人次，发放资料一千零五十份。", {"participants": 20000, "leaflets": 1050}),
     ],
 )
 def test_figures(text: str, expected: dict[str, int]) -> None:
     assert figures(text) == expected
+
+
+def test_statistics_table_columns() -> None:
+    table = (
+        "活动名称\t参与人数\t发放资料（份）\t悬挂横幅（条）\t开展场次\n"
+        "节能宣传进社区\t180\t1500\t8\t2\n"
+        "低碳体验日活动\t65\t—\n"
+        "合计\t245\t1500余\t8\t3"
+    )
+    assert figures(table) == {"participants": 245, "leaflets": 1500, "banners": 8, "events": 3}
+    assert figures("序号\t活动名称\t参与人数\t发放资料（份）") == {}
