@@ -15,6 +15,7 @@ import click
 
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.errors import MailrollError
+from pipeline.imap import check_account
 from pipeline.models import CATEGORY_IDS
 from pipeline.process import load_rulebook, process_file
 from pipeline.report import parse_week, write_report
@@ -86,6 +87,7 @@ def run(ctx: click.Context, once: bool) -> None:
     result = run_once(_config(ctx))
     click.echo(
         f"{result.new_mails} new mails, {result.processed} processed, {result.failed} failed"
+        + (f", {result.imap_commands} IMAP commands" if result.imap_commands else "")
     )
     if result.workbook:
         click.echo(f"workbook: {result.workbook}")
@@ -255,7 +257,8 @@ def check(ctx: click.Context) -> None:
     """Validate config.toml and rules/, and try the mailbox.
 
     Prints what was checked; exits 1 with the file, key and fix on the first
-    problem.
+    problem. For IMAP: logs in to each account, lists its folders and opens
+    each configured folder read-only (nothing in the mailbox changes).
 
     \b
     Example:
@@ -269,6 +272,12 @@ def check(ctx: click.Context) -> None:
     missing = [c for c in CATEGORY_IDS if c not in {r.id for r in book.rules.categories}]
     if missing:
         click.echo(f"note: no rules for {', '.join(missing)}")
+    if config.mailbox.source == "imap":
+        for account in config.imap:  # logs in; the first problem exits with one line
+            for line in check_account(account):
+                click.echo(line)
+        return
+    assert config.mailbox.path is not None
     if not config.mailbox.path.is_dir():
         raise MailrollError("mail folder not found", str(config.mailbox.path))
     click.echo(f"mailbox: {config.mailbox.source} {config.mailbox.path} ok")
