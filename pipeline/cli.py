@@ -67,6 +67,9 @@ def main(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     )
     for noisy in ("jieba", "pdfminer", "mailparser"):
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+    # imapclient warns about every non-ASCII server message (mailroll reports what matters);
+    # with -v it logs the IMAP conversation, the LOGIN line redacted
+    logging.getLogger("imapclient").setLevel(logging.ERROR if not verbose else logging.DEBUG)
     ctx.obj = {"config": config_path}
 
 

@@ -85,17 +85,16 @@ def connect(account: ImapAccount, meter: CommandMeter | None = None) -> Counting
     if account.security == "plain" and not _is_loopback(account.host):
         log.warning("%s: IMAP without TLS to %s; use only for tests", account.where, account.host)
     password = account.password()  # a ConfigError here names the key to fix
+    if account.ca_file is not None and not account.ca_file.is_file():
+        raise MailboxError(f"ca_file {account.ca_file} not found", account.where)
     with _talking(account, "connect"):
-        try:
-            client = CountingIMAPClient(
-                account.host,
-                port=account.port,
-                ssl=account.security == "tls",
-                ssl_context=ssl_context(account) if account.security == "tls" else None,
-                timeout=SocketTimeout(connect=account.timeout, read=account.timeout),
-            )
-        except FileNotFoundError as exc:
-            raise MailboxError(f"ca_file not found: {exc.filename}", account.where) from None
+        client = CountingIMAPClient(
+            account.host,
+            port=account.port,
+            ssl=account.security == "tls",
+            ssl_context=ssl_context(account) if account.security == "tls" else None,
+            timeout=SocketTimeout(connect=account.timeout, read=account.timeout),
+        )
     if meter is not None:
         meter.clients.append(client)
     try:
@@ -199,7 +198,8 @@ def check_account(account: ImapAccount) -> list[str]:
             names = [name for _flags, _delim, name in client.list_folders()]
         lines = [
             f"mailbox: imap {account.where} {account.user} at {_addr(account)}"
-            f" ({account.security}) ok; {len(names)} folders"
+            f" ({account.security}) ok",
+            f"  folders on the server: {_folder_list(names)}",
         ]
         for folder in account.folders:
             status = open_folder(client, account, folder.name, writable=False)
@@ -248,10 +248,14 @@ def _unknown_folder(
         return exc
     if any(n.casefold() == folder.casefold() for n in names):
         return exc  # it exists: the server refused for another reason
-    listed = ", ".join(names) or "(none)"
     return MailboxError(
-        f'folder "{folder}" not found; folders in this account: {listed}', account.where
+        f'folder "{folder}" not found; folders in this account: {_folder_list(names)}',
+        account.where,
     )
+
+
+def _folder_list(names: list[str]) -> str:
+    return ", ".join(sorted(names, key=lambda n: (n.upper() != "INBOX", n))) or "(none)"
 
 
 @contextmanager
@@ -264,8 +268,8 @@ def _talking(account: ImapAccount, doing: str) -> Iterator[None]:
         raise
     except LoginError as exc:
         raise MailboxError(
-            f"login failed for {account.user} at {addr}: {_server_text(exc)};"
-            f" {_login_hint(account)}",
+            f"login failed for {account.user} at {addr}: {_server_text(exc).rstrip('.')};"
+            f" {login_hint(account)}",
             account.where,
         ) from None
     except imaplib.IMAP4.abort as exc:  # before IMAP4.error: abort is a subclass
@@ -313,7 +317,8 @@ def _talking(account: ImapAccount, doing: str) -> Iterator[None]:
         ) from None
 
 
-def _login_hint(account: ImapAccount) -> str:
+def login_hint(account: ImapAccount) -> str:
+    """What to check after a refused login; the big Chinese providers want a code."""
     host = account.host.lower()
     if host.endswith("qq.com"):
         return (
@@ -330,8 +335,10 @@ def _login_hint(account: ImapAccount) -> str:
 
 
 def _server_text(exc: BaseException) -> str:
-    """The server's words without Python's b'...' wrapping."""
+    """The server's words without Python's b'...' wrapping or imaplib's prefix."""
     text = str(exc)
+    if text.startswith("command: ") and " => " in text:
+        text = text.split(" => ", 1)[1]
     if len(text) > 3 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
         text = text[2:-1]
     return text.strip() or exc.__class__.__name__

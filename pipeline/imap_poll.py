@@ -15,7 +15,9 @@ After-actions run after the batch's commits and are idempotent.
 
 A dropped connection is retried with capped exponential backoff, a bounded
 number of times per poll; the poll then ends with the error, and the next one
-resumes from the last commit.
+resumes from the last commit. A FETCH that fails makes the next attempt fetch
+those UIDs one at a time; a single mail that fails POISON_LIMIT times (some
+servers hang up on a mail they cannot read) is recorded in 待处理 and passed.
 """
 
 from __future__ import annotations

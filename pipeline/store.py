@@ -339,7 +339,14 @@ def migrate(db: sqlite3.Connection) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         # executescript runs the whole step, version bump included, as one transaction
-        db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+        try:
+            db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+        except sqlite3.OperationalError:
+            if db.in_transaction:  # a failed step leaves its transaction (and lock) open
+                db.execute("ROLLBACK")
+            if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                continue  # another process (scheduler and a manual run) applied it meanwhile
+            raise
 
 
 def _clear_results(db: sqlite3.Connection, sha: str) -> None:

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from pipeline.config import load_config
-from pipeline.runner import open_store, poll_mailbox
+from pipeline.runner import run_once
 from tests.conftest import REPO, Workspace
 from tests.dovecot import Dovecot
 from tests.imap_helpers import FOLDER, Stored, report_mail, use_imap
@@ -27,10 +27,8 @@ from tests.imap_helpers import FOLDER, Stored, report_mail, use_imap
 MAILS = 5
 
 
-def mailroll(config: Path, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MAILROLL_TEST_CRASH_AT"}
-    if crash_at:
-        env["MAILROLL_TEST_CRASH_AT"] = crash_at
+def mailroll(config: Path, *args: str, crash_at: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MAILROLL_TEST_CRASH_AT": crash_at}
     return subprocess.run(
         [sys.executable, "-m", "pipeline", "--config", str(config), *args],
         cwd=REPO,
@@ -64,17 +62,16 @@ def test_killed_at_each_stage_then_run_again(
     stored = Stored(workspace)
     assert (stored.count("mails"), stored.archived_files(), stored.count("imap_actions")) == left
 
-    again = mailroll(config, "run", "--once")
-    assert again.returncode == 0, again.stderr
+    again = run_once(load_config(config))  # the restart (in-process: the kill is over)
+    assert (again.new_mails, again.failed, again.error) == (MAILS - left[0], 0, None)
     assert stored.count("mails") == stored.count("submissions") == MAILS
     assert stored.count("seen") == stored.archived_files() == MAILS
     assert stored.message_ids() == sorted(f"<report-{n}@jiangbei.example>" for n in range(MAILS))
     assert stored.count("imap_actions") == 0
     assert all(b"\\Seen" in flags for flags in dovecot.flags(FOLDER).values())
 
-    workbook = openpyxl.load_workbook(
-        Path(again.stdout.split("workbook: ")[1].strip()), read_only=True
-    )
+    assert again.workbook is not None
+    workbook = openpyxl.load_workbook(again.workbook, read_only=True)
     header, *details = list(workbook["明细"].iter_rows(min_row=2, values_only=True))
     per_subject = Counter(row[header.index("主题")] for row in details)
     assert len(per_subject) == MAILS
@@ -82,9 +79,4 @@ def test_killed_at_each_stage_then_run_again(
     header, *units = list(workbook["汇总"].iter_rows(min_row=2, values_only=True))
     assert sum(row[header.index("报送次数")] or 0 for row in units) == MAILS
 
-    settings = load_config(config)
-    store = open_store(settings)
-    try:
-        assert poll_mailbox(store, settings).new_mails == 0
-    finally:
-        store.close()
+    assert run_once(load_config(config)).new_mails == 0
