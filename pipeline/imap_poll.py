@@ -247,6 +247,7 @@ def _settle_actions(store: Store, client: IMAPClient, account: ImapAccount, key:
     ):
         uids = [p.uid for p in group]
         apply_actions(client, account, action, target, uids)
+        _crash_point("after_action")
         state.save_actions_done(store, key, uids)
         log.info("%s: %s: %s %s on %d mails", account.where, key.folder, action, target, len(uids))
 
@@ -257,7 +258,7 @@ def _crash_point(stage: str) -> None:
     Does nothing unless the environment variable MAILROLL_TEST_CRASH_AT is set
     (only the interruption tests set it) to a stage name, optionally with ":N"
     for the N-th passage: after_fetch, after_archive, mid_transaction,
-    before_action.
+    before_action, after_action.
     """
     wanted = os.environ.get(CRASH_ENV)
     if not wanted:

@@ -54,6 +54,7 @@ def use_imap(ws: Workspace, server: Dovecot, more_accounts: str = "", **keys: ob
     text = ws.config_path.read_text(encoding="utf-8").replace(
         'source = "maildir"', 'source = "imap"'
     )
+    text = text.split("\n[[imap]]\n", 1)[0]  # called again: replace the accounts
     ws.config_path.write_text(f"{text}\n[[imap]]\n{lines}\n{more_accounts}\n", encoding="utf-8")
     return ws.config_path
 
@@ -124,22 +125,25 @@ class TcpProxy:
 
     `arm(trigger, after_bytes, action)`: once a client has sent `trigger` (e.g.
     b"BODY.PEEK[]") and `after_bytes` of the server's answer have been passed
-    on, `action()` runs (kill the server) and the client's connection is cut
-    before the rest of the answer reaches it.
+    on, `action()` runs (kill the server, say) and the rest of the answer never
+    reaches the client: the connection is cut, or with `hang=True` left open
+    and silent (a server that stopped answering). One shot; later connections
+    are forwarded faithfully.
     """
 
     def __init__(self, host: str, port: int) -> None:
         self.upstream = (host, port)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self._armed: tuple[bytes, int, Callable[[], None]] | None = None
+        self._armed: tuple[bytes, int, Callable[[], None], bool] | None = None
         self._seen_trigger = False
-        self._lock = threading.Lock()
         self.fired = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def arm(self, trigger: bytes, after_bytes: int, action: Callable[[], None]) -> None:
-        self._armed = (trigger, after_bytes, action)
+    def arm(
+        self, trigger: bytes, after_bytes: int, action: Callable[[], None], hang: bool = False
+    ) -> None:
+        self._armed = (trigger, after_bytes, action, hang)
 
     def close(self) -> None:
         self.listener.close()
@@ -158,21 +162,24 @@ class TcpProxy:
         except OSError:
             client.close()
             return
-        state = {"answer": 0}
-        threading.Thread(target=self._pump_up, args=(client, server), daemon=True).start()
+        server.settimeout(None)
+        client_gone = threading.Event()
+        threading.Thread(
+            target=self._pump_up, args=(client, server, client_gone), daemon=True
+        ).start()
+        answered = 0
         try:
             while data := server.recv(4096):
                 armed = self._armed
-                if armed and self._seen_trigger:
-                    left = armed[1] - state["answer"]
-                    if len(data) >= left:
-                        client.sendall(data[: max(left, 0)])
-                        with self._lock:
-                            self._armed = None
-                        armed[2]()
-                        self.fired.set()
-                        break
-                    state["answer"] += len(data)
+                if armed and self._seen_trigger and answered + len(data) >= armed[1]:
+                    self._armed = None
+                    client.sendall(data[: armed[1] - answered])
+                    armed[2]()
+                    self.fired.set()
+                    if armed[3]:
+                        client_gone.wait(60)  # silent until the client gives up
+                    break
+                answered += len(data) if self._seen_trigger else 0
                 client.sendall(data)
         except OSError:
             pass
@@ -180,7 +187,9 @@ class TcpProxy:
             _hang_up(client)
             _hang_up(server)
 
-    def _pump_up(self, client: socket.socket, server: socket.socket) -> None:
+    def _pump_up(
+        self, client: socket.socket, server: socket.socket, client_gone: threading.Event
+    ) -> None:
         try:
             while data := client.recv(4096):
                 if self._armed and self._armed[0] in data:
@@ -189,6 +198,7 @@ class TcpProxy:
         except OSError:
             pass
         finally:
+            client_gone.set()
             _hang_up(server)
 
 

@@ -168,6 +168,25 @@ def test_server_restarted_mid_fetch_is_retried_within_the_poll(
     proxy.close()
 
 
+def test_a_server_that_stops_answering_times_out_and_the_poll_goes_on(
+    workspace: Workspace, dovecot: Dovecot
+) -> None:
+    """imapclient's default is no timeout: a hung read would stop polling forever."""
+    mails = [report_mail(n) for n in range(4)]
+    for raw in mails:
+        dovecot.append("INBOX", raw)
+    proxy = TcpProxy(dovecot.host, dovecot.port)
+    use_imap(workspace, dovecot, port=proxy.port, timeout=0.5)
+    proxy.arm(b"BODY.PEEK[]", len(mails[0]) // 2, lambda: None, hang=True)
+
+    result = poll(workspace)
+
+    assert proxy.fired.is_set()
+    assert (result.new_mails, result.errors) == (4, ())  # the retry got everything
+    assert Stored(workspace).count("mails") == 4
+    proxy.close()
+
+
 def test_a_mail_the_server_cannot_deliver_is_recorded_and_skipped(
     workspace: Workspace, dovecot: Dovecot
 ) -> None:
@@ -283,3 +302,38 @@ def test_two_polls_at_once_on_a_fresh_database(workspace: Workspace, dovecot: Do
     assert sum(r.new_mails for r in results) == 8
     stored = Stored(workspace)
     assert stored.count("mails") == stored.archived_files() == 8
+
+
+class DovecotWithoutMove(Dovecot):
+    """A server that does not advertise MOVE (as some older providers): mailroll must
+    fall back to COPY, \\Deleted and UID EXPUNGE of exactly its own UIDs."""
+
+    def _write_config(self) -> None:
+        super()._write_config()
+        with self.config_path.open("a", encoding="utf-8") as config:
+            config.write("imap_capability = IMAP4rev1 LITERAL+ ID UIDPLUS NAMESPACE\n")
+
+
+def test_move_without_the_move_capability(workspace: Workspace) -> None:
+    server = DovecotWithoutMove()
+    try:
+        server.start()
+        for n in range(2):
+            server.append("INBOX", report_mail(n))
+        use_imap(workspace, server)
+        assert poll(workspace).new_mails == 2
+        with server.client() as c:  # an official deletes a mail, not yet expunged
+            assert b"MOVE" not in c.capabilities()
+            c.select_folder("INBOX")
+            c.add_flags([1], [b"\\Deleted"])
+        for n in range(2, 5):
+            server.append("INBOX", report_mail(n))
+        use_imap(workspace, server, after='{ action = "move", target = "已处理" }')
+
+        assert poll(workspace).new_mails == 3
+
+        assert len(server.flags("已处理")) == 3
+        # only mailroll's own UIDs were expunged: the official's deleted mail is still there
+        assert server.flags("INBOX") == {1: frozenset({b"\\Deleted"}), 2: frozenset()}
+    finally:
+        server.close()

@@ -80,3 +80,24 @@ def test_killed_at_each_stage_then_run_again(
     assert sum(row[header.index("报送次数")] or 0 for row in units) == MAILS
 
     assert run_once(load_config(config)).new_mails == 0
+
+
+def test_killed_between_the_move_and_its_record(workspace: Workspace, dovecot: Dovecot) -> None:
+    """The move is done but not yet marked done: repeating it on restart is harmless."""
+    for n in range(MAILS):
+        dovecot.append("INBOX", report_mail(n))
+    move = '{ action = "move", target = "已处理" }'
+    config = use_imap(workspace, dovecot, after=move)
+
+    killed = mailroll(config, "run", "--once", crash_at="after_action:2")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    stored = Stored(workspace)
+    assert (stored.count("mails"), stored.count("imap_actions")) == (4, 2)
+    assert len(dovecot.flags("已处理")) == 4  # moved, but the database does not know yet
+
+    again = run_once(load_config(config))
+    assert (again.new_mails, again.error) == (1, None)
+    assert stored.count("mails") == stored.count("submissions") == MAILS
+    assert stored.count("imap_actions") == 0
+    assert dovecot.flags("INBOX") == {}
+    assert len(dovecot.flags("已处理")) == MAILS  # each mail moved once, none copied twice
