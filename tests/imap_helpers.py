@@ -192,7 +192,8 @@ class TcpProxy:
     ) -> None:
         try:
             while data := client.recv(4096):
-                if self._armed and self._armed[0] in data:
+                armed = self._armed  # one read: the other thread may disarm it meanwhile
+                if armed and armed[0] in data:
                     self._seen_trigger = True
                 server.sendall(data)
         except OSError:
