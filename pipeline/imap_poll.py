@@ -123,8 +123,7 @@ def _sync_account(
             except MailboxUnreachable:
                 raise
             except MailrollError as exc:  # this folder only (unknown name, refused)
-                log.error("%s", exc)
-                errors.append(str(exc))
+                errors.append(str(exc))  # the caller records and logs it
             todo.pop(0)
     finally:
         disconnect(client)
@@ -161,7 +160,8 @@ def sync_folder(
         for uid in batch:
             if uid in mails:
                 tally.new_mails += _save_mail(store, key, uid, mails[uid], folder)
-            else:  # expunged since the SEARCH
+            else:  # a UID FETCH answers for every UID that exists: this one was expunged
+                log.info("%s: %s UID %d was deleted meanwhile", account.where, key.folder, uid)
                 state.save_skipped(store, key, uid)
         if folder.after.action != "none":
             _crash_point("before_action")
