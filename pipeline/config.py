@@ -8,6 +8,7 @@ or a file that config.toml names.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -23,8 +24,8 @@ DEFAULT_CONFIG = Path("config.toml")
 
 @dataclass(frozen=True)
 class MailboxConfig:
-    source: str  # "maildir" (a local Maildir or folder of .eml files)
-    path: Path
+    source: str  # "maildir" (a local Maildir or folder of .eml files) or "imap"
+    path: Path | None  # the local folder; None for source = "imap"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Config:
     campaigns: tuple[Campaign, ...] = ()  # every campaign; `campaign` is the first
     smtp: SmtpConfig | None = None
     send: SendConfig = field(default_factory=lambda: SendConfig())
+    imap: tuple[ImapAccount, ...] = ()  # the [[imap]] accounts, for source = "imap"
 
 
 class _Section:
@@ -123,8 +125,9 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
 
     mailbox = section("mailbox")
     source = mailbox.get("source", str, "maildir")
-    if source != "maildir":
-        raise mailbox._fail("source", f'unknown source {source!r}; use "maildir"')
+    if source not in ("maildir", "imap"):
+        raise mailbox._fail("source", f'unknown source {source!r}; use "maildir" or "imap"')
+    accounts = _imap_accounts(path, data.get("imap")) if source == "imap" else ()
 
     storage = section("storage")
     rules = section("rules")
@@ -136,7 +139,9 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     smtp = _smtp(section("smtp")) if "smtp" in data else None
     return Config(
         path=path,
-        mailbox=MailboxConfig(source=source, path=mailbox.path_("path")),
+        mailbox=MailboxConfig(
+            source=source, path=mailbox.path_("path") if source == "maildir" else None
+        ),
         storage=StorageConfig(
             database=storage.path_("database", "var/mailroll.sqlite3"),
             archive=storage.path_("archive", "var/archive"),
@@ -157,6 +162,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         campaigns=campaigns,
         smtp=smtp,
         send=_send(section("send"), smtp, rules_dir),
+        imap=accounts,
     )
 
 
@@ -322,3 +328,159 @@ def _send(sec: _Section, smtp: SmtpConfig | None, rules_dir: Path) -> SendConfig
     if (send.report or send.reminders or send.receipts) and smtp is None:
         raise sec._fail("report", "sending mail needs an [smtp] section")
     return send
+
+
+# -- [[imap]] accounts (source = "imap") --------------------------------------
+
+IMAP_SECURITY = ("tls", "starttls", "plain")
+AFTER_ACTIONS = ("none", "seen", "flag", "move")
+
+
+@dataclass(frozen=True)
+class AfterAction:
+    """What to do to a mail in its folder once it is safely in the database."""
+
+    action: str = "none"  # none | seen | flag | move
+    target: str = ""  # move: the folder to move to; flag: the flag to add
+
+
+@dataclass(frozen=True)
+class ImapFolder:
+    name: str  # as shown in the webmail, e.g. "节能宣传周" (sent as modified UTF-7)
+    after: AfterAction = AfterAction()
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    """One mailbox account. The password itself is never stored here: `password()`
+    reads it from the environment variable or file named in config.toml."""
+
+    name: str
+    host: str
+    port: int
+    security: str  # tls (implicit, 993) | starttls (143) | plain (tests only)
+    user: str
+    folders: tuple[ImapFolder, ...]
+    password_env: str | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None  # trust this CA (PEM) instead of the system store
+    timeout: float = 60.0  # seconds, for connecting and for every read
+    batch_size: int = 10  # mails per FETCH
+    retries: int = 3  # reconnections within one poll after a dropped connection
+    retry_delay: float = 2.0  # seconds before the first retry; doubles, at most 60
+    config_path: Path = field(default=Path("config.toml"), repr=False)
+
+    @property
+    def where(self) -> str:
+        return f'[[imap]] "{self.name}"'
+
+    def password(self) -> str:
+        """The secret, read now (not at config load, so `report` needs no secret)."""
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if not value:
+                raise ConfigError(
+                    f"imap.password_env: environment variable {self.password_env} is not set",
+                    str(self.config_path),
+                    self.where,
+                )
+            return value
+        assert self.password_file is not None  # checked at load time
+        try:
+            value = self.password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"imap.password_file: cannot read {self.password_file} ({exc.strerror})",
+                str(self.config_path),
+                self.where,
+            ) from None
+        if not value:
+            raise ConfigError(
+                f"imap.password_file: {self.password_file} is empty",
+                str(self.config_path),
+                self.where,
+            )
+        return value
+
+
+def _imap_accounts(path: Path, data: Any) -> tuple[ImapAccount, ...]:
+    if not isinstance(data, list) or not data:
+        raise ConfigError(
+            'source = "imap" needs at least one [[imap]] table; see the example in config.toml',
+            str(path),
+        )
+    accounts = tuple(_imap_account(path, i, table) for i, table in enumerate(data))
+    names = [a.name for a in accounts]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f'imap.name: two accounts are named "{name}"', str(path))
+    return accounts
+
+
+def _imap_account(path: Path, index: int, table: Any) -> ImapAccount:
+    sec = _Section(path, f"imap[{index}]", table)
+    security = sec.get("security", str, "tls")
+    if security not in IMAP_SECURITY:
+        raise sec._fail("security", f"unknown {security!r}; use one of {', '.join(IMAP_SECURITY)}")
+    default_port = 993 if security == "tls" else 143
+    env, file = sec.get("password_env", str, ""), sec.get("password_file", str, "")
+    if bool(env) == bool(file):
+        raise sec._fail(
+            "password_env", "set exactly one of password_env and password_file (never the password)"
+        )
+    if "password" in sec.data:
+        raise sec._fail("password", "passwords never go in config.toml; use password_env")
+    default_after = _after(sec, sec.data.get("after", {}), "after")
+    folders = tuple(
+        _folder(sec, i, item, default_after)
+        for i, item in enumerate(sec.get("folders", list, ["INBOX"]))
+    )
+    if not folders:
+        raise sec._fail("folders", 'is empty; list at least one folder, e.g. ["INBOX"]')
+    polled = {f.name.casefold() for f in folders}
+    for f in folders:
+        if f.after.action == "move" and f.after.target.casefold() in polled:
+            raise sec._fail("after", f'moves mail into "{f.after.target}", a folder it also polls')
+    account = ImapAccount(
+        name=sec.get("name", str, "mailbox" if index == 0 else f"mailbox{index + 1}"),
+        host=sec.get("host", str),
+        port=sec.get("port", int, default_port),
+        security=security,
+        user=sec.get("user", str),
+        folders=folders,
+        password_env=env or None,
+        password_file=sec.path_("password_file") if file else None,
+        ca_file=sec.path_("ca_file") if "ca_file" in sec.data else None,
+        timeout=float(sec.get("timeout", (int, float), 60)),
+        batch_size=sec.get("batch_size", int, 10),
+        retries=sec.get("retries", int, 3),
+        retry_delay=float(sec.get("retry_delay", (int, float), 2)),
+        config_path=path,
+    )
+    for key in ("timeout", "batch_size"):
+        if getattr(account, key) <= 0:
+            raise sec._fail(key, "must be greater than 0")
+    if account.retries < 0 or account.retry_delay < 0:
+        raise sec._fail("retries", "retries and retry_delay must not be negative")
+    return account
+
+
+def _folder(sec: _Section, i: int, item: Any, default: AfterAction) -> ImapFolder:
+    if isinstance(item, str) and item:
+        return ImapFolder(item, default)
+    if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+        after = _after(sec, item["after"], f"folders[{i}].after") if "after" in item else default
+        return ImapFolder(item["name"], after)
+    raise sec._fail(f"folders[{i}]", 'expected a folder name or {name = "...", after = {...}}')
+
+
+def _after(sec: _Section, data: Any, key: str) -> AfterAction:
+    if not isinstance(data, dict):
+        raise sec._fail(key, 'expected a table, e.g. {action = "seen"}')
+    action = data.get("action", "none")
+    if action not in AFTER_ACTIONS:
+        raise sec._fail(key, f"unknown action {action!r}; use one of {', '.join(AFTER_ACTIONS)}")
+    target = data.get("target", "\\Flagged" if action == "flag" else "")
+    if not isinstance(target, str) or (action in ("move", "flag") and not target):
+        raise sec._fail(key, f'action "{action}" needs target = "..." (a folder or a flag)')
+    return AfterAction(action, target if action in ("move", "flag") else "")

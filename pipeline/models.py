@@ -186,3 +186,12 @@ class Submission:
             default=None,
         )
         return best.analysis.summary if best else ""
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll of the mailbox(es) did."""
+
+    new_mails: int = 0
+    imap_commands: int = 0  # commands sent to IMAP servers (0 for a local folder)
+    errors: tuple[str, ...] = ()  # one line per account or folder that could not be read

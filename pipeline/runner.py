@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.errors import MailboxError, ParseError
-from pipeline.models import Problem
+from pipeline.imap_poll import poll_imap
+from pipeline.models import PollResult, Problem
 from pipeline.parse import parse
 from pipeline.process import Rulebook, extraction_limits, load_rulebook, process_message
 from pipeline.report import write_report
@@ -32,6 +33,7 @@ class RunResult:
     failed: int = 0
     workbook: Path | None = None
     error: str | None = None
+    imap_commands: int = 0  # commands sent to IMAP servers by the poll
 
 
 def open_store(config: Config) -> Store:
@@ -39,12 +41,33 @@ def open_store(config: Config) -> Store:
 
 
 def poll(store: Store, config: Config) -> int:
-    """Archive every mail the store has not seen; return how many were new."""
+    """Archive every mail the store has not seen; return how many were new.
+
+    Raises MailboxError if a mailbox could not be read (what was read is kept).
+    """
+    result = poll_mailbox(store, config)
+    if result.errors:
+        raise MailboxError("; ".join(result.errors))
+    return result.new_mails
+
+
+def poll_mailbox(store: Store, config: Config) -> PollResult:
+    """Archive every mail the store has not seen, from the configured source.
+
+    Failures do not raise: each is a line in `errors`, and whatever could be
+    read is stored (one IMAP account failing does not stop the others).
+    """
+    if config.mailbox.source == "imap":
+        return poll_imap(store, config.imap)
+    assert config.mailbox.path is not None
     new = 0
-    for raw in fetch_maildir(config.mailbox.path, store.is_seen):
-        _, is_new = store.save_raw(raw.source, raw.key, raw.data)
-        new += is_new
-    return new
+    try:
+        for raw in fetch_maildir(config.mailbox.path, store.is_seen):
+            _, is_new = store.save_raw(raw.source, raw.key, raw.data)
+            new += is_new
+    except MailboxError as exc:
+        return PollResult(new, errors=(str(exc),))
+    return PollResult(new)
 
 
 def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) -> bool:
@@ -119,18 +142,18 @@ def run_once(config: Config) -> RunResult:
     store = open_store(config)
     started = time.monotonic()
     run_id = store.start_run("run")
-    new = done = failed = 0
+    new = done = failed = commands = 0
     error = None
     workbook = None
     try:
-        try:
-            new = poll(store, config)
-        except MailboxError as exc:
-            error = str(exc)
+        polled = poll_mailbox(store, config)
+        new, commands = polled.new_mails, polled.imap_commands
+        for line in polled.errors:
             store.save_poll_problem(
-                Problem("邮箱", f"读取邮箱失败：{exc}", "检查 config.toml 的 [mailbox] 设置与网络")
+                Problem("邮箱", f"读取邮箱失败：{line}", "检查 config.toml 的邮箱设置与网络")
             )
-            log.error("poll failed: %s", exc)
+            log.error("poll failed: %s", line)
+        error = "; ".join(polled.errors) or None
         done, failed = process_pending(store, config, book)
         workbook = write_report(store, config, book)
     finally:
@@ -138,7 +161,7 @@ def run_once(config: Config) -> RunResult:
         store.finish_run(run_id, new, done, problems, error)
         store.close()
     log.info(
-        "run: %d new mails, %d processed, %d failed, %d open problems, %.1fs",
-        new, done, failed, problems, time.monotonic() - started,
+        "run: %d new mails, %d processed, %d failed, %d open problems, %d IMAP commands, %.1fs",
+        new, done, failed, problems, commands, time.monotonic() - started,
     )  # fmt: skip
-    return RunResult(new, done, failed, workbook, error)
+    return RunResult(new, done, failed, workbook, error, imap_commands=commands)

@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,6 +115,29 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, campaign, recipient, ref)
     );
     """,
+    # 3: IMAP sync state (pipeline/imap_state.py)
+    """
+    CREATE TABLE imap_state (
+        account     TEXT NOT NULL,
+        folder      TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        last_uid    INTEGER NOT NULL DEFAULT 0,  -- every mail up to this UID is archived
+        failing_uid INTEGER,                     -- a FETCH up to this UID lost the connection
+        failures    INTEGER NOT NULL DEFAULT 0,  -- times failing_uid alone lost it
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (account, folder, uidvalidity)
+    );
+    CREATE TABLE imap_actions (                  -- after-processing actions not yet applied
+        account     TEXT NOT NULL,
+        folder      TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid         INTEGER NOT NULL,
+        action      TEXT NOT NULL,               -- seen, flag or move
+        target      TEXT NOT NULL,               -- the flag or the folder
+        queued_at   TEXT NOT NULL,
+        PRIMARY KEY (account, folder, uidvalidity, uid)
+    );
+    """,
 )
 
 
@@ -168,17 +191,30 @@ class Store:
         ).fetchone()
         return row is not None
 
-    def save_raw(self, source: str, key: str, data: bytes) -> tuple[str, bool]:
+    def archive_raw(self, data: bytes) -> str:
+        """Write the bytes to the archive (once: the name is their sha256); return it."""
+        sha = sha256_of(data)
+        target = self.archive / sha[:2] / f"{sha}.eml"
+        if not target.exists():
+            _write_atomic(target, data)
+        return sha
+
+    def save_raw(
+        self,
+        source: str,
+        key: str,
+        data: bytes,
+        then: Callable[[sqlite3.Connection, str], None] | None = None,
+    ) -> tuple[str, bool]:
         """Archive the bytes and record them; return (sha256, whether the mail is new).
 
         A mail already archived under another key (the same bytes from another
         folder, or after a UIDVALIDITY change) is recorded as seen, not doubled.
+        `then(db, sha256)` runs inside the same transaction (the IMAP source
+        advances its sync state there, so both commit or neither does).
         """
-        sha = sha256_of(data)
+        sha = self.archive_raw(data)
         rel = Path(sha[:2]) / f"{sha}.eml"
-        target = self.archive / rel
-        if not target.exists():
-            _write_atomic(target, data)
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO mails (sha256, path, size, source, source_key, archived_at)"
@@ -189,7 +225,10 @@ class Store:
                 "INSERT OR IGNORE INTO seen (source, key, sha256, seen_at) VALUES (?, ?, ?, ?)",
                 (source, key, sha, now_iso()),
             )
-        return sha, cur.rowcount == 1
+            is_new = cur.rowcount == 1
+            if then is not None:
+                then(db, sha)
+        return sha, is_new
 
     def raw_path(self, sha: str) -> Path:
         row = self.db.execute("SELECT path FROM mails WHERE sha256 = ?", (sha,)).fetchone()
@@ -319,7 +358,14 @@ def migrate(db: sqlite3.Connection) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         # executescript runs the whole step, version bump included, as one transaction
-        db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+        try:
+            db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+        except sqlite3.OperationalError:
+            if db.in_transaction:  # a failed step leaves its transaction (and lock) open
+                db.execute("ROLLBACK")
+            if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                continue  # another process (scheduler and a manual run) applied it meanwhile
+            raise
 
 
 def _clear_results(db: sqlite3.Connection, sha: str) -> None:
