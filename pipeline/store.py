@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -165,7 +166,7 @@ class Store:
         self.archive = archive
         self.db = sqlite3.connect(database, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(self.db)
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA synchronous=NORMAL")
         migrate(self.db)
@@ -351,6 +352,23 @@ class Store:
                 "SELECT * FROM runs WHERE command = ? ORDER BY id DESC LIMIT 1", (command,)
             ).fetchone()
         return self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+
+
+def _use_wal(db: sqlite3.Connection, tries: int = 50) -> None:
+    """Switch to WAL once per database. The switch needs the database to itself and,
+    unlike other statements, does not wait for the busy timeout: two processes opening
+    a new database at once (the scheduler and a manual run) must retry."""
+    for _ in range(tries):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.1)
+    db.execute("PRAGMA journal_mode=WAL")
 
 
 def migrate(db: sqlite3.Connection) -> None:
