@@ -9,7 +9,7 @@ or a file that config.toml names.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,19 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """Running unattended: the schedule of `mailroll serve`, the lock, the log file."""
+
+    poll_minutes: float = 10.0  # fractions allowed (tests poll every few seconds)
+    weekly_report: str = "0 8 * * mon"  # crontab, in the campaign time zone
+    reminders: str = "0 9 * * *"  # crontab for the reminder job
+    lock: Path = Path("var/mailroll.lock")  # the loader puts it next to the database
+    log_file: Path | None = None  # None: stderr only
+    log_max_bytes: int = 5 * 2**20
+    log_backups: int = 5
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     mailbox: MailboxConfig
@@ -62,6 +75,7 @@ class Config:
     rules_dir: Path
     report: ReportConfig
     limits: Limits
+    service: ServiceConfig = field(default_factory=ServiceConfig)
 
 
 class _Section:
@@ -133,6 +147,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
             max_attachment_bytes=int(limits.get("max_attachment_mb", (int, float), 30) * 2**20),
             max_attempts=limits.get("max_attempts", int, 3),
         ),
+        service=_service(section("service"), storage.path_("database", "var/mailroll.sqlite3")),
     )
 
 
@@ -152,3 +167,37 @@ def _campaign(sec: _Section) -> Campaign:
     if deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=tz)
     return Campaign(name=sec.get("name", str), start=start, end=end, deadline=deadline, timezone=tz)
+
+
+def _service(sec: _Section, database: Path) -> ServiceConfig:
+    poll = sec.get("poll_minutes", (int, float), 10)
+    if poll <= 0:
+        raise sec._fail("poll_minutes", "must be more than 0")
+    log_file = sec.get("log_file", str, "var/mailroll.log")
+    return ServiceConfig(
+        poll_minutes=float(poll),
+        weekly_report=_crontab(sec, "weekly_report", "0 8 * * mon"),
+        reminders=_crontab(sec, "reminders", "0 9 * * *"),
+        lock=sec.path_("lock") if "lock" in sec.data else database.with_suffix(".lock"),
+        log_file=sec.path_("log_file", log_file) if log_file else None,
+        log_max_bytes=int(sec.get("log_max_mb", (int, float), 5) * 2**20),
+        log_backups=sec.get("log_backups", int, 5),
+    )
+
+
+def _crontab(sec: _Section, key: str, default: str) -> str:
+    """A five-field crontab expression; weekdays by name, since APScheduler 3 counts
+    0 as Monday where cron counts 0 as Sunday."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    expr = sec.get(key, str, default)
+    fields = expr.split()
+    if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
+        raise sec._fail(key, f"{expr!r}: write weekdays as names (mon, tue, ... sun), not numbers")
+    try:
+        CronTrigger.from_crontab(expr)
+    except ValueError as exc:
+        raise sec._fail(
+            key, f'{expr!r} is not a crontab expression ({exc}); e.g. "0 8 * * mon"'
+        ) from None
+    return expr
