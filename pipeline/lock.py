@@ -70,7 +70,7 @@ def read_holder(path: Path) -> Holder | None:
 
 
 def _parse(text: str) -> Holder | None:
-    parts = text.split(maxsplit=2)
+    parts = text.strip().split(maxsplit=2)
     if len(parts) < 2 or not parts[0].isdigit():
         return None
     return Holder(int(parts[0]), parts[1], parts[2] if len(parts) > 2 else "?")

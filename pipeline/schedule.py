@@ -8,9 +8,13 @@ as `mailroll serve` would.
 A weekly workbook is *due* for an ISO week that overlaps the campaign (up to
 LATE_DAYS after its end, when late reports still come in) once a scheduled
 time of `[service] weekly_report` has come in the week after it. It is
-*missing* while no row of the `workbooks` table says it was written. Every poll
-writes the missing ones: that is the catch-up, so a machine that was off on
-Monday morning writes Monday's workbook as soon as it is back.
+*missing* when that scheduled time came after mailroll first ran on this
+database (the first row of `runs`: before that nothing was scheduled) and no
+row of the `workbooks` table says it was written. Every poll writes the missing
+ones: that is the catch-up, so a machine that was off on Monday morning writes
+Monday's workbook as soon as it is back. Weeks due before the first run (the
+demo's 2024 campaign, or installing mid-campaign) are left to
+`mailroll report --week`.
 """
 
 from __future__ import annotations
@@ -84,11 +88,15 @@ def due_weeks(config: Config, now: datetime) -> list[DueWeek]:
 
 
 def missing_weeks(store: Store, config: Config, now: datetime) -> list[DueWeek]:
-    """The due weekly workbooks that were never written."""
+    """The weekly workbooks due since mailroll first ran here and never written."""
+    first = store.db.execute("SELECT min(started_at) FROM runs").fetchone()[0]
+    if first is None:
+        return []
+    since = datetime.fromisoformat(first)
     written = {
         row[0] for row in store.db.execute("SELECT period FROM workbooks WHERE kind = 'weekly'")
     }
-    return [w for w in due_weeks(config, now) if w.label not in written]
+    return [w for w in due_weeks(config, now) if w.due_at >= since and w.label not in written]
 
 
 def next_runs(config: Config, last_poll: datetime | None, now: datetime) -> dict[str, datetime]:

@@ -10,6 +10,7 @@ set -euo pipefail
 TEST_DEB_PACKAGES=(
     dovecot-imapd   # real IMAP server for the test fixture (tests/dovecot.py)
     openssl         # self-signed certificate for the IMAPS port
+    systemd         # systemd-analyze verify for deploy/mailroll.service (tests/test_deploy.py)
 )
 
 is_installed() {
