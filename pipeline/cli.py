@@ -252,13 +252,18 @@ def retag_cmd(ctx: click.Context) -> None:
       mailroll retag && mailroll report
     """
     config = _config(ctx)
+    stop = threading.Event()
     try:
-        with unattended_logging(config.service), RunLock(config.service.lock, "retag"):
-            done, failed = retag(config)
+        with (
+            unattended_logging(config.service),
+            RunLock(config.service.lock, "retag"),
+            stop_on_signals(stop),
+        ):
+            done, failed = retag(config, should_stop=stop.is_set)
     except AlreadyRunning as exc:
         click.echo(f"mailroll: {exc}", err=True)
         sys.exit(EXIT_BUSY)
-    click.echo(f"{done} mails re-tagged, {failed} failed")
+    click.echo(f"{done} mails re-tagged, {failed} failed" + (" (stopped)" if stop.is_set() else ""))
     if failed:
         sys.exit(EXIT_MAIL_FAILED)
 

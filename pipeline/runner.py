@@ -113,13 +113,15 @@ def process_pending(
     return done, failed
 
 
-def retag(config: Config) -> tuple[int, int]:
+def retag(config: Config, should_stop: ShouldStop = _never) -> tuple[int, int]:
     """Re-run parse → tag on every stored mail with the current rules and roster."""
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
     try:
         done = failed = 0
         for mail in progress(store.all_mails(), "retag", log):
+            if should_stop():
+                break
             store.reset_attempts(mail.sha256)
             if process_one(store, mail, book, config):
                 done += 1

@@ -164,7 +164,12 @@ class Mailroll:
         return self.output.read_text(encoding="utf-8", errors="replace")
 
     def signal(self, sig: int) -> None:
-        os.killpg(self.proc.pid, sig)
+        """Signal mailroll itself (systemd's KillMode=mixed); SIGKILL takes the whole
+        process group, as a crash or the OOM killer would."""
+        if sig == signal.SIGKILL:
+            os.killpg(self.proc.pid, sig)
+        else:
+            os.kill(self.proc.pid, sig)
 
     def wait(self, timeout: float = 30) -> int:
         """The exit status; fails the test (after killing it) if it does not exit in time."""

@@ -46,6 +46,7 @@ def test_the_unit_restarts_on_failure_as_a_dedicated_user_with_the_password_file
     assert unit["User"] == "mailroll" and unit["Group"] == "mailroll"
     assert unit["EnvironmentFile"] == "/etc/mailroll/mailroll.env"
     assert int(unit["TimeoutStopSec"]) > 20  # more than the service's own stop grace
+    assert unit["KillMode"] == "mixed"  # SIGTERM to mailroll, not to its extraction workers
     args = shlex.split(unit["ExecStart"])[1:]
     assert args[-1] == "serve" and args[0] == "--config"
 

@@ -6,6 +6,7 @@ Every test that talks to a mailbox runs once per kind in MAILBOX_KINDS.
 
 from __future__ import annotations
 
+import logging
 import signal
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -17,7 +18,8 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.runner import open_store
-from pipeline.schedule import save_workbook_record
+from pipeline.schedule import optional_job, save_workbook_record
+from pipeline.service import Service
 from tests.servicekit import (
     MAILBOX_KINDS,
     Mailbox,
@@ -216,8 +218,9 @@ def test_a_weekly_workbook_missed_while_the_machine_was_off_is_written_on_start(
     db = tmp_path / "var" / "mailroll.sqlite3"
     wait_until("the missed weekly workbook", lambda: count(db, "workbooks", "kind='weekly'") == 3,
                serve)  # fmt: skip
-    serve.signal(signal.SIGTERM)
+    serve.signal(signal.SIGINT)  # Ctrl-C stops as cleanly as SIGTERM
     assert serve.wait(timeout=15) == 0
+    assert "SIGINT: stopping" in serve.text() and "Traceback" not in serve.text()
     assert book.exists()
     assert openpyxl.load_workbook(book).sheetnames[0] == "汇总"
     written = query(db, "SELECT period, path, due_at FROM workbooks WHERE kind = 'weekly'")
@@ -225,3 +228,31 @@ def test_a_weekly_workbook_missed_while_the_machine_was_off_is_written_on_start(
     assert written[2] == (weeks[2], str(book), due.isoformat())
     # the ones already written are not written again
     assert sorted(p.name for p in (tmp_path / "output").glob("*W*.xlsx")) == [book.name]
+
+
+def test_the_weekly_report_job_writes_what_is_due_and_records_its_run(
+    mailbox: Mailbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The scheduled jobs themselves, called in-process as the scheduler calls them."""
+    today = datetime.now(CHINA).date()
+    start_day = _weeks_ago(today, 4)  # all due by last Monday, whatever the time now
+    config_path = write_service_config(
+        tmp_path, mailbox, start=start_day, end=start_day + timedelta(days=6)
+    )
+    installed_since(config_path, datetime.now(CHINA) - timedelta(days=60))
+    service = Service(load_config(config_path))
+    service.weekly_report()
+    db = tmp_path / "var" / "mailroll.sqlite3"
+    periods = [r[0] for r in query(db, "SELECT period FROM workbooks WHERE kind = 'weekly'")]
+    assert periods == [_label(_weeks_ago(today, n)) for n in (4, 3, 2)]
+    assert query(db, "SELECT command, processed, error FROM runs ORDER BY id DESC LIMIT 1") == [
+        ("weekly_report", 3, None)
+    ]
+    service.weekly_report()  # nothing left to do
+    assert count(db, "workbooks") == 3
+
+    with caplog.at_level(logging.INFO, logger="pipeline.service"):
+        service.reminders()
+    if optional_job("send_reminders") is None:  # the mail-out module is not in this build
+        assert "reminders: skipped, this build has no pipeline.send.send_reminders" in caplog.text
+        assert count(db, "runs", "command = 'reminders'") == 0
