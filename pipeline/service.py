@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 STOP_GRACE = 20.0  # seconds the job in hand gets to finish after SIGTERM
 LOCK_WAIT = 300.0  # a scheduled report waits this long for a cron run or retag to finish
 HOUR = 3600
+# one worker thread runs the jobs in turn; a job never overlaps itself, and runs
+# missed while one was busy collapse into one
+ONE_AT_A_TIME = {"coalesce": True, "max_instances": 1}
 
 
 class _Interrupted(BaseException):
@@ -106,9 +109,7 @@ class Service:
         service, tz = self.config.service, self.tz
         every = poll_interval(self.config).total_seconds()
         sched = BlockingScheduler(
-            timezone=tz,
-            executors={"default": ThreadPoolExecutor(max_workers=1)},  # one job at a time
-            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=tz, executors={"default": ThreadPoolExecutor(max_workers=1)}
         )
         sched.add_job(
             self.poll,
@@ -117,6 +118,7 @@ class Service:
             name="poll the mailbox",
             next_run_time=datetime.now(tz),  # at once: the catch-up
             misfire_grace_time=max(60, int(2 * every)),
+            **ONE_AT_A_TIME,
         )
         sched.add_job(
             self.weekly_report,
@@ -124,6 +126,7 @@ class Service:
             id=WEEKLY,
             name="weekly workbook",
             misfire_grace_time=24 * HOUR,
+            **ONE_AT_A_TIME,
         )
         sched.add_job(
             self.reminders,
@@ -131,6 +134,7 @@ class Service:
             id=REMINDERS,
             name="reminders",
             misfire_grace_time=6 * HOUR,
+            **ONE_AT_A_TIME,
         )
         return sched
 

@@ -256,3 +256,20 @@ def test_the_weekly_report_job_writes_what_is_due_and_records_its_run(
     if optional_job("send_reminders") is None:  # the mail-out module is not in this build
         assert "reminders: skipped, this build has no pipeline.send.send_reminders" in caplog.text
         assert count(db, "runs", "command = 'reminders'") == 0
+
+
+def test_the_scheduler_has_the_fixed_jobs_one_at_a_time(mailbox: Mailbox, tmp_path: Path) -> None:
+    config = load_config(write_service_config(tmp_path, mailbox, poll_minutes=10))
+    sched = Service(config).scheduler()
+    jobs = {job.id: job for job in sched.get_jobs()}
+    assert set(jobs) == {"poll", "weekly_report", "reminders"}
+    assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
+    assert jobs["poll"].trigger.interval == timedelta(minutes=10)
+    assert (
+        jobs["poll"].misfire_grace_time >= 600 and jobs["weekly_report"].misfire_grace_time >= 3600
+    )
+    assert str(jobs["weekly_report"].trigger.timezone) == "Asia/Shanghai"
+    monday = jobs["weekly_report"].trigger.get_next_fire_time(
+        None, datetime(2024, 5, 15, tzinfo=CHINA)
+    )
+    assert monday == datetime(2024, 5, 20, 8, 0, tzinfo=CHINA)
