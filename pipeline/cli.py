@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -18,13 +19,20 @@ from pipeline.campaigns import parse_week
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.errors import MailrollError
 from pipeline.imap import check_account
+from pipeline.lock import AlreadyRunning, RunLock
+from pipeline.logs import unattended_logging
 from pipeline.models import CATEGORY_IDS
 from pipeline.process import extraction_limits, load_rulebook, process_file
 from pipeline.report import write_report
 from pipeline.runner import open_store, retag, run_once
+from pipeline.service import serve as serve_forever
+from pipeline.service import stop_on_signals
+from pipeline.status import format_status
+from pipeline.status import status as read_status
 
 EXIT_ERROR = 1  # config, rules or mailbox error: nothing or not everything was done
 EXIT_MAIL_FAILED = 3  # the run finished but some mails could not be processed (see 待处理)
+EXIT_BUSY = 75  # another mailroll holds the lock (EX_TEMPFAIL: try again later)
 
 
 def _config(ctx: click.Context) -> Config:
@@ -77,30 +85,71 @@ def main(ctx: click.Context, config_path: Path, verbose: bool) -> None:
 
 @main.command()
 @click.option("--once", is_flag=True, help="One pass and exit (for cron). This is the default.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print only problems (for cron); the log file has all."
+)
 @click.pass_context
-def run(ctx: click.Context, once: bool) -> None:
-    """Poll the mailbox, process new mail and write the current roll-up.
+def run(ctx: click.Context, once: bool, quiet: bool) -> None:
+    """Poll the mailbox, process new mail, write the current roll-up and any
+    weekly workbook that is due.
 
-    Exit status: 0 when everything was processed, 1 when the mailbox or the
-    configuration failed, 3 when some mails could not be processed (they are
-    listed in the workbook's 待处理 sheet).
+    Exit status: 0 when everything was processed (or SIGTERM stopped it
+    cleanly), 1 when the mailbox or the configuration failed, 3 when some mails
+    could not be processed (they are listed in the workbook's 待处理 sheet),
+    75 when another mailroll is already working on the same database.
 
     \b
     Example:
-      mailroll --config /etc/mailroll/config.toml run --once
+      mailroll --config /etc/mailroll/config.toml run --once --quiet
     """
-    result = run_once(_config(ctx))
-    click.echo(
-        f"{result.new_mails} new mails, {result.processed} processed, {result.failed} failed"
-        + (f", {result.imap_commands} IMAP commands" if result.imap_commands else "")
-    )
-    if result.workbook:
-        click.echo(f"workbook: {result.workbook}")
+    config = _config(ctx)
+    stop = threading.Event()
+    try:
+        with (
+            unattended_logging(config.service, quiet),
+            RunLock(config.service.lock, "run --once"),
+            stop_on_signals(stop),
+        ):
+            result = run_once(config, should_stop=stop.is_set)
+    except AlreadyRunning as exc:
+        click.echo(f"mailroll: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    if not quiet:
+        click.echo(
+            f"{result.new_mails} new mails, {result.processed} processed, {result.failed} failed"
+            + (f", {result.imap_commands} IMAP commands" if result.imap_commands else "")
+        )
+        for path in (result.workbook, *result.weekly):
+            if path:
+                click.echo(f"workbook: {path}")
     if result.error:
         click.echo(f"mailroll: error: {result.error}", err=True)
         sys.exit(EXIT_ERROR)
-    if result.failed:
+    if result.stopped:
+        click.echo("mailroll: stopped by a signal; the next run goes on from here", err=True)
+    elif result.failed:
+        click.echo(
+            f"mailroll: {result.failed} mails could not be processed; see 待处理 in the workbook",
+            err=True,
+        )
         sys.exit(EXIT_MAIL_FAILED)
+
+
+@main.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run unattended: poll every few minutes, write the weekly workbook on schedule.
+
+    Schedule, lock file and log file are in config.toml's [service]. Stops
+    cleanly on SIGTERM or Ctrl-C (exit 0). Check on it with `mailroll status`.
+
+    \b
+    Example:
+      mailroll --config /etc/mailroll/config.toml serve
+    """
+    config = _config(ctx)
+    with unattended_logging(config.service):
+        serve_forever(config)
 
 
 @main.command()
@@ -221,8 +270,19 @@ def retag_cmd(ctx: click.Context) -> None:
     Example:
       mailroll retag && mailroll report
     """
-    done, failed = retag(_config(ctx))
-    click.echo(f"{done} mails re-tagged, {failed} failed")
+    config = _config(ctx)
+    stop = threading.Event()
+    try:
+        with (
+            unattended_logging(config.service),
+            RunLock(config.service.lock, "retag"),
+            stop_on_signals(stop),
+        ):
+            done, failed = retag(config, should_stop=stop.is_set)
+    except AlreadyRunning as exc:
+        click.echo(f"mailroll: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    click.echo(f"{done} mails re-tagged, {failed} failed" + (" (stopped)" if stop.is_set() else ""))
     if failed:
         sys.exit(EXIT_MAIL_FAILED)
 
@@ -231,7 +291,12 @@ def retag_cmd(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output for monitoring.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Show the last run, counts of mails and submissions, and open problems.
+    """Show health: last successful poll, last error, counts, open problems,
+    next scheduled runs, last workbook written, who is working now.
+
+    With --json, one object for monitoring; its "ok" is false when the last
+    run failed, nothing polled for three poll intervals, or a weekly workbook
+    that is due was not written.
 
     \b
     Example:
@@ -240,32 +305,14 @@ def status(ctx: click.Context, as_json: bool) -> None:
     config = _config(ctx)
     store = open_store(config)
     try:
-        counts = store.counts()
-        last = store.last_run()
-        info = {
-            **counts,
-            "last_run": dict(last) if last else None,
-            "database": str(config.storage.database),
-        }
+        info = read_status(store, config)
     finally:
         store.close()
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))
         return
-    click.echo(f"database: {info['database']}")
-    click.echo(
-        f"mails: {counts['mails']}  submissions: {counts['submissions']}  "
-        f"pending: {counts['pending']}  failed: {counts['failed']}  problems: {counts['problems']}"
-    )
-    if last:
-        click.echo(
-            f"last run: {last['command']} started {last['started_at']} finished "
-            f"{last['finished_at'] or '(not finished)'}; {last['new_mails']} new, "
-            f"{last['processed']} processed"
-            + (f"; error: {last['error']}" if last["error"] else "")
-        )
-    else:
-        click.echo("last run: never")
+    for line in format_status(info):
+        click.echo(line)
 
 
 @main.command()

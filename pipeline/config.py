@@ -66,6 +66,19 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """Running unattended: the schedule of `mailroll serve`, the lock, the log file."""
+
+    poll_minutes: float = 10.0  # fractions allowed (tests poll every few seconds)
+    weekly_report: str = "0 8 * * mon"  # crontab, in the campaign time zone
+    reminders: str = "0 9 * * *"  # crontab for the reminder job
+    lock: Path = Path("var/mailroll.lock")  # the loader puts it next to the database
+    log_file: Path | None = None  # None: stderr only
+    log_max_bytes: int = 5 * 2**20
+    log_backups: int = 5
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     mailbox: MailboxConfig
@@ -78,6 +91,7 @@ class Config:
     smtp: SmtpConfig | None = None
     send: SendConfig = field(default_factory=lambda: SendConfig())
     imap: tuple[ImapAccount, ...] = ()  # the [[imap]] accounts, for source = "imap"
+    service: ServiceConfig = field(default_factory=ServiceConfig)
 
 
 class _Section:
@@ -163,6 +177,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         smtp=smtp,
         send=_send(section("send"), smtp, rules_dir),
         imap=accounts,
+        service=_service(section("service"), storage.path_("database", "var/mailroll.sqlite3")),
     )
 
 
@@ -484,3 +499,37 @@ def _after(sec: _Section, data: Any, key: str) -> AfterAction:
     if not isinstance(target, str) or (action in ("move", "flag") and not target):
         raise sec._fail(key, f'action "{action}" needs target = "..." (a folder or a flag)')
     return AfterAction(action, target if action in ("move", "flag") else "")
+
+
+def _service(sec: _Section, database: Path) -> ServiceConfig:
+    poll = sec.get("poll_minutes", (int, float), 10)
+    if poll <= 0:
+        raise sec._fail("poll_minutes", "must be more than 0")
+    log_file = sec.get("log_file", str, "var/mailroll.log")
+    return ServiceConfig(
+        poll_minutes=float(poll),
+        weekly_report=_crontab(sec, "weekly_report", "0 8 * * mon"),
+        reminders=_crontab(sec, "reminders", "0 9 * * *"),
+        lock=sec.path_("lock") if "lock" in sec.data else database.with_suffix(".lock"),
+        log_file=sec.path_("log_file", log_file) if log_file else None,
+        log_max_bytes=int(sec.get("log_max_mb", (int, float), 5) * 2**20),
+        log_backups=sec.get("log_backups", int, 5),
+    )
+
+
+def _crontab(sec: _Section, key: str, default: str) -> str:
+    """A five-field crontab expression; weekdays by name, since APScheduler 3 counts
+    0 as Monday where cron counts 0 as Sunday."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    expr = sec.get(key, str, default)
+    fields = expr.split()
+    if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
+        raise sec._fail(key, f"{expr!r}: write weekdays as names (mon, tue, ... sun), not numbers")
+    try:
+        CronTrigger.from_crontab(expr)
+    except ValueError as exc:
+        raise sec._fail(
+            key, f'{expr!r} is not a crontab expression ({exc}); e.g. "0 8 * * mon"'
+        ) from None
+    return expr

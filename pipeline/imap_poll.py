@@ -57,25 +57,34 @@ POISON_LIMIT = 3  # a mail whose FETCH failed this many times alone is skipped (
 CRASH_ENV = "MAILROLL_TEST_CRASH_AT"  # test-only, see _crash_point
 
 
+def _never() -> bool:
+    return False
+
+
 @dataclass
 class _Tally:
     new_mails: int = 0
+    should_stop: Callable[[], bool] = _never  # a service asked to stop: end between batches
 
 
 def poll_imap(
     store: Store,
     accounts: tuple[ImapAccount, ...],
     sleep: Callable[[float], None] = time.sleep,
+    should_stop: Callable[[], bool] = _never,
 ) -> PollResult:
     """Archive the new mail of every folder of every account.
 
     One account or folder failing does not stop the others; each failure is a
-    line in `PollResult.errors` (the caller records and logs them).
+    line in `PollResult.errors` (the caller records and logs them). `should_stop`
+    is checked between batches: every mail fetched so far is committed.
     """
     meter = CommandMeter()
-    tally = _Tally()
+    tally = _Tally(should_stop=should_stop)
     errors: list[str] = []
     for account in accounts:
+        if should_stop():
+            break
         errors += _poll_account(store, account, meter, tally, sleep)
     return PollResult(tally.new_mails, meter.total, tuple(errors))
 
@@ -152,6 +161,8 @@ def sync_folder(
     uids = fetch_new_uids(client, account, known.last_uid)
     before = tally.new_mails
     for batch in _batches(uids, account.batch_size, known.failing_uid):
+        if tally.should_stop():
+            break
         if batch == [known.failing_uid] and known.failures >= POISON_LIMIT:
             _skip_unreadable(store, account, key, batch[0], known.failures)
             continue

@@ -10,20 +10,29 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.errors import MailboxError, ParseError
+from pipeline.errors import MailboxError, MailrollError, ParseError
 from pipeline.imap_poll import poll_imap
 from pipeline.models import PollResult, Problem
 from pipeline.parse import parse
 from pipeline.process import Rulebook, extraction_limits, load_rulebook, process_message
-from pipeline.report import write_report
+from pipeline.progress import progress
+from pipeline.schedule import write_workbooks
 from pipeline.sources import fetch_maildir
 from pipeline.store import Store, StoredMail
 
 log = logging.getLogger(__name__)
+
+ShouldStop = Callable[[], bool]  # checked between mails: a service asked to stop
+
+
+def _never() -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -34,35 +43,40 @@ class RunResult:
     workbook: Path | None = None
     error: str | None = None
     imap_commands: int = 0  # commands sent to IMAP servers by the poll
+    weekly: tuple[Path, ...] = ()  # weekly workbooks written because they were due
+    stopped: bool = False  # asked to stop (SIGTERM) before everything was done
 
 
 def open_store(config: Config) -> Store:
     return Store(config.storage.database, config.storage.archive)
 
 
-def poll(store: Store, config: Config) -> int:
+def poll(store: Store, config: Config, should_stop: ShouldStop = _never) -> int:
     """Archive every mail the store has not seen; return how many were new.
 
     Raises MailboxError if a mailbox could not be read (what was read is kept).
     """
-    result = poll_mailbox(store, config)
+    result = poll_mailbox(store, config, should_stop)
     if result.errors:
         raise MailboxError("; ".join(result.errors))
     return result.new_mails
 
 
-def poll_mailbox(store: Store, config: Config) -> PollResult:
+def poll_mailbox(store: Store, config: Config, should_stop: ShouldStop = _never) -> PollResult:
     """Archive every mail the store has not seen, from the configured source.
 
     Failures do not raise: each is a line in `errors`, and whatever could be
     read is stored (one IMAP account failing does not stop the others).
+    `should_stop` is checked between mails.
     """
     if config.mailbox.source == "imap":
-        return poll_imap(store, config.imap)
+        return poll_imap(store, config.imap, should_stop=should_stop)
     assert config.mailbox.path is not None
     new = 0
     try:
         for raw in fetch_maildir(config.mailbox.path, store.is_seen):
+            if should_stop():
+                break
             _, is_new = store.save_raw(raw.source, raw.key, raw.data)
             new += is_new
     except MailboxError as exc:
@@ -108,10 +122,14 @@ def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) 
     return True
 
 
-def process_pending(store: Store, config: Config, book: Rulebook) -> tuple[int, int]:
+def process_pending(
+    store: Store, config: Config, book: Rulebook, should_stop: ShouldStop = _never
+) -> tuple[int, int]:
     """Process every archived mail not yet done; return (processed, failed)."""
     done = failed = 0
-    for mail in store.pending():
+    for mail in progress(store.pending(), "processing mail", log):
+        if should_stop():
+            break
         if process_one(store, mail, book, config):
             done += 1
         else:
@@ -119,13 +137,15 @@ def process_pending(store: Store, config: Config, book: Rulebook) -> tuple[int, 
     return done, failed
 
 
-def retag(config: Config) -> tuple[int, int]:
+def retag(config: Config, should_stop: ShouldStop = _never) -> tuple[int, int]:
     """Re-run parse → tag on every stored mail with the current rules and roster."""
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
     try:
         done = failed = 0
-        for mail in store.all_mails():
+        for mail in progress(store.all_mails(), "retag", log):
+            if should_stop():
+                break
             store.reset_attempts(mail.sha256)
             if process_one(store, mail, book, config):
                 done += 1
@@ -136,17 +156,28 @@ def retag(config: Config) -> tuple[int, int]:
         store.close()
 
 
-def run_once(config: Config) -> RunResult:
-    """One poll, processing of everything pending, and the roll-up workbook."""
-    book = load_rulebook(config.rules_dir)
+def run_once(
+    config: Config,
+    *,
+    command: str = "run",
+    now: datetime | None = None,
+    should_stop: ShouldStop = _never,
+    write_unchanged: bool = True,
+) -> RunResult:
+    """One poll, processing of everything pending, the roll-up workbook, and any
+    weekly workbook that is due (see pipeline.schedule).
+
+    `should_stop` is checked between mails; `write_unchanged=False` (the service)
+    rewrites the 累计 workbook only when something changed since it was written."""
     store = open_store(config)
     started = time.monotonic()
-    run_id = store.start_run("run")
+    run_id = store.start_run(command)
     new = done = failed = commands = 0
     error = None
-    workbook = None
+    workbook, weekly = None, []
     try:
-        polled = poll_mailbox(store, config)
+        book = load_rulebook(config.rules_dir)
+        polled = poll_mailbox(store, config, should_stop)
         new, commands = polled.new_mails, polled.imap_commands
         for line in polled.errors:
             store.save_poll_problem(
@@ -154,14 +185,20 @@ def run_once(config: Config) -> RunResult:
             )
             log.error("poll failed: %s", line)
         error = "; ".join(polled.errors) or None
-        done, failed = process_pending(store, config, book)
-        workbook = write_report(store, config, book)
+        done, failed = process_pending(store, config, book, should_stop)
+        if not should_stop():
+            when = now or datetime.now(config.campaign.timezone)
+            workbook, weekly = write_workbooks(store, config, book, when, write_unchanged)
+    except Exception as exc:  # recorded in `runs` for `mailroll status`, then raised
+        error = str(exc) if isinstance(exc, MailrollError) else f"{type(exc).__name__}: {exc}"
+        raise
     finally:
         problems = store.counts()["problems"]
         store.finish_run(run_id, new, done, problems, error)
         store.close()
     log.info(
-        "run: %d new mails, %d processed, %d failed, %d open problems, %d IMAP commands, %.1fs",
-        new, done, failed, problems, commands, time.monotonic() - started,
+        "%s: %d new mails, %d processed, %d failed, %d open problems, %d IMAP commands, %.1fs%s",
+        command, new, done, failed, problems, commands, time.monotonic() - started,
+        " (stopped early)" if should_stop() else "",
     )  # fmt: skip
-    return RunResult(new, done, failed, workbook, error, imap_commands=commands)
+    return RunResult(new, done, failed, workbook, error, commands, tuple(weekly), should_stop())

@@ -139,6 +139,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account, folder, uidvalidity, uid)
     );
     """,
+    # 4: every roll-up workbook written by a run or the service, so a weekly one
+    #    the schedule called for and nobody wrote (the machine was off) is caught up
+    """
+    CREATE TABLE workbooks (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('weekly', 'cumulative')),
+        period     TEXT NOT NULL,              -- ISO week (2024-W20) or 累计
+        path       TEXT NOT NULL,
+        due_at     TEXT,                       -- weekly: the scheduled time it was for
+        written_at TEXT NOT NULL
+    );
+    CREATE INDEX workbooks_kind_period ON workbooks(kind, period);
+    """,
 )
 
 

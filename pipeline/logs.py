@@ -1,0 +1,90 @@
+"""Logging for unattended runs: stderr plus a rotating log file, never a secret.
+
+The CLI sets up stderr for every command; the commands that run unattended
+(`serve`, `run`, `retag`) add the rotating file named in [service]. Passwords
+never reach a log line: the values of environment variables whose names say
+they hold a secret (…PASSWORD, …SECRET, …TOKEN, …AUTHCODE, …KEY) are masked in every
+record, whatever code logs them (an exception message that quotes a login, say).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pipeline.config import ServiceConfig
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|AUTH_?CODE|(?:^|_)KEY$", re.I)
+MASK = "******"
+
+
+class SecretFilter(logging.Filter):
+    """Replace known secret values in a record's message with a mask."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        # longest first, so a secret that contains another is masked whole
+        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        masked, text = self._mask(message), self._mask(record.exc_text or "")
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_text and text != record.exc_text:
+            record.exc_text = text
+        return True
+
+    def _mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+
+def secrets_from_environment() -> list[str]:
+    return [v for k, v in os.environ.items() if _SECRET_NAME.search(k) and v.strip()]
+
+
+@contextmanager
+def unattended_logging(service: ServiceConfig, quiet: bool = False) -> Iterator[None]:
+    """While inside: log to the rotating file of [service] too, mask secrets in every
+    handler, and with `quiet` show only warnings and errors on stderr (for cron)."""
+    root = logging.getLogger()
+    added: list[logging.Handler] = []
+    if service.log_file is not None:
+        service.log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            service.log_file,
+            maxBytes=service.log_max_bytes,
+            backupCount=service.log_backups,
+            encoding="utf-8",
+        )
+        handler.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(handler)
+        added.append(handler)
+    secret_filter = SecretFilter(secrets_from_environment())
+    streams = [h for h in root.handlers if type(h) is logging.StreamHandler]
+    levels = [h.level for h in streams]
+    for handler in root.handlers:
+        handler.addFilter(secret_filter)
+        if quiet and handler in streams:
+            handler.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            handler.removeFilter(secret_filter)
+        for handler, level in zip(streams, levels, strict=True):
+            handler.setLevel(level)
+        for handler in added:
+            root.removeHandler(handler)
+            handler.close()

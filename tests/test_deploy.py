@@ -1,0 +1,81 @@
+"""deploy/: the systemd unit passes systemd-analyze, the cron line and the
+EnvironmentFile example say what README says."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from tests.conftest import REPO
+
+DEPLOY = REPO / "deploy"
+
+
+def test_the_systemd_unit_verifies_cleanly(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed (Debian package systemd)")
+    unit = (DEPLOY / "mailroll.service").read_text(encoding="utf-8")
+    assert "ExecStart=/opt/mailroll/.venv/bin/mailroll " in unit
+    # verify checks that ExecStart exists: point it at this checkout's interpreter
+    here = tmp_path / "mailroll.service"
+    here.write_text(
+        unit.replace("/opt/mailroll/.venv/bin/mailroll", f"{sys.executable} -m pipeline"),
+        encoding="utf-8",
+    )
+    out = subprocess.run([analyze, "verify", str(here)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip() == "", out.stderr  # unknown keys are only warnings: none allowed
+
+
+def _directives(unit: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in unit.splitlines() if "=" in line and line[0] != "#")
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def test_the_unit_restarts_on_failure_as_a_dedicated_user_with_the_password_file() -> None:
+    unit = _directives((DEPLOY / "mailroll.service").read_text(encoding="utf-8"))
+    assert unit["Restart"] == "on-failure"
+    assert unit["User"] == "mailroll" and unit["Group"] == "mailroll"
+    assert unit["EnvironmentFile"] == "/etc/mailroll/mailroll.env"
+    assert int(unit["TimeoutStopSec"]) > 20  # more than the service's own stop grace
+    assert unit["KillMode"] == "mixed"  # SIGTERM to mailroll, not to its extraction workers
+    args = shlex.split(unit["ExecStart"])[1:]
+    assert args[-1] == "serve" and args[0] == "--config"
+
+
+def test_the_cron_line_runs_once_quietly_as_the_mailroll_user() -> None:
+    lines = [
+        line
+        for line in (DEPLOY / "mailroll.cron").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#") and "=" not in line.split()[0]
+    ]
+    line = lines[0]  # the poll; the others mail out (see the cron file's comments)
+    assert [ln.split(maxsplit=6)[6].split()[-2:] for ln in lines[1:]] == [
+        ["send", "reminders"],
+        ["send", "receipts"],
+    ]
+    fields = line.split(maxsplit=6)
+    assert fields[:5] == ["*/10", "*", "*", "*", "*"] and fields[5] == "mailroll"
+    command = fields[6]
+    assert ". /etc/mailroll/mailroll.env" in command
+    mailroll_args = shlex.split(command.split("/opt/mailroll/.venv/bin/mailroll", 1)[1])
+    assert mailroll_args[2:] == ["run", "--once", "--quiet"]
+    # the options exist
+    result = CliRunner().invoke(main, [*mailroll_args, "--help"])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_environment_file_example_is_variables_only() -> None:
+    text = (DEPLOY / "mailroll.env.example").read_text(encoding="utf-8")
+    settings = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert settings and all(
+        line.split("=", 1)[0].isidentifier() and "PASSWORD" in line for line in settings
+    )
