@@ -2,9 +2,8 @@
 config for them, and `mailroll` started as a real subprocess.
 
 The mailbox kind is a parameter (the `mailbox` fixture in test_service.py):
-every service test runs against each kind listed in MAILBOX_KINDS. Today that
-is the local Maildir; the IMAP source adds a Dovecot kind here (a class with
-the same three members, appending over IMAP to the `dovecot` fixture).
+every service test runs against each kind listed in MAILBOX_KINDS: a local
+Maildir, and a real Dovecot server read over IMAP.
 """
 
 from __future__ import annotations
@@ -24,8 +23,9 @@ from pipeline.config import load_config
 from pipeline.runner import open_store
 from tests.builders import CHINA, make_mail
 from tests.conftest import REPO
+from tests.dovecot import Dovecot
 
-MAILBOX_KINDS = ["maildir"]  # MERGE (issue 3): add "dovecot"
+MAILBOX_KINDS = ["maildir", "dovecot"]
 SENDERS = [
     ("guanyinqiao@jiangbei.example", "观音桥街道"),
     ("huaxinjie@jiangbei.example", "华新街街道"),
@@ -44,6 +44,28 @@ class Mailbox(Protocol):
     def add(self, raw: bytes) -> None:
         """Deliver one mail, as a mail server would."""
         ...
+
+
+class DovecotBox:
+    """The real IMAP server of the `dovecot` fixture: delivery is an IMAP APPEND."""
+
+    kind = "dovecot"
+
+    def __init__(self, root: Path, server: Dovecot) -> None:
+        self.server = server
+        self.secret = root / "imap.password"
+        self.secret.write_text(server.password + "\n", encoding="utf-8")
+
+    def config(self) -> str:
+        return (
+            '[mailbox]\nsource = "imap"\n\n[[imap]]\nname = "bureau"\n'
+            f'host = "{self.server.host}"\nport = {self.server.port}\nsecurity = "plain"\n'
+            f'user = "{self.server.user}"\npassword_file = "{self.secret}"\n'
+            'folders = ["INBOX"]\ntimeout = 10\nbatch_size = 10\n'
+        )
+
+    def add(self, raw: bytes) -> None:
+        self.server.append("INBOX", raw)
 
 
 class MaildirBox:

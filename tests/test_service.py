@@ -23,6 +23,7 @@ from pipeline.service import Service
 from tests.reportkit import by_unit
 from tests.servicekit import (
     MAILBOX_KINDS,
+    DovecotBox,
     Mailbox,
     MaildirBox,
     Mailroll,
@@ -41,6 +42,8 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def mailbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mailbox]:
     if request.param == "maildir":
         yield MaildirBox(tmp_path)
+    elif request.param == "dovecot":
+        yield DovecotBox(tmp_path, request.getfixturevalue("dovecot"))
     else:  # pragma: no cover - a kind listed without a class
         raise AssertionError(f"no mailbox class for {request.param}")
 
