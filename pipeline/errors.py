@@ -5,6 +5,11 @@ the mail. The CLI turns any `MailrollError` into a one-line message and a
 non-zero exit code; anything else is a bug and keeps its traceback.
 """
 
+# Exit statuses of the `mailroll` command, for cron and monitoring.
+EXIT_ERROR = 1  # config, rules or mailbox error: nothing or not everything was done
+EXIT_MAIL_FAILED = 3  # the run finished but some mails could not be processed (see 待处理)
+EXIT_BUSY = 75  # another mailroll holds the lock (EX_TEMPFAIL: try again later)
+
 
 class MailrollError(Exception):
     """Root of every error mailroll raises on purpose."""
