@@ -25,6 +25,7 @@ from pipeline.progress import progress
 from pipeline.schedule import write_workbooks
 from pipeline.sources import fetch_maildir
 from pipeline.store import Store, StoredMail
+from pipeline.timings import stage
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,8 @@ def poll_mailbox(store: Store, config: Config, should_stop: ShouldStop = _never)
 
 def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) -> bool:
     """Parse, extract, identify and tag one stored mail; record a problem on failure."""
-    attempts = store.begin_attempt(mail.sha256)
+    with stage("store"):
+        attempts = store.begin_attempt(mail.sha256)
     if attempts > config.limits.max_attempts:
         store.save_failure(
             mail.sha256,
@@ -98,7 +100,8 @@ def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) 
         )
         return False
     try:
-        message = parse(mail.path.read_bytes(), config.campaign.timezone)
+        with stage("parse"):
+            message = parse(mail.path.read_bytes(), config.campaign.timezone)
         submission = process_message(message, book, extraction_limits(config.limits))
     except ParseError as exc:
         log.warning("mail %s could not be parsed: %s", mail.sha256[:12], exc)
@@ -118,7 +121,8 @@ def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) 
             ),
         )
         return False
-    store.save_submission(mail.sha256, message, submission)
+    with stage("store"):
+        store.save_submission(mail.sha256, message, submission)
     return True
 
 
