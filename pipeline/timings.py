@@ -32,6 +32,12 @@ def stage(name: str) -> Iterator[None]:
             _totals[name] = _totals.get(name, 0.0) + elapsed
 
 
+def add(name: str, seconds: float) -> None:
+    """Add seconds measured elsewhere (in a worker process) to the stage `name`."""
+    with _lock:
+        _totals[name] = _totals.get(name, 0.0) + seconds
+
+
 def snapshot() -> dict[str, float]:
     """Seconds per stage since the last reset()."""
     with _lock:
