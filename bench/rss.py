@@ -5,9 +5,10 @@ extraction workers), sampled from /proc every 10 ms.
 
 `peak_tree_rss_mb` in the parent starts the child and sums the RSS of the
 child and all its descendants at each sample; the figure is the largest sum.
-The child also reports getrusage() ru_maxrss of itself and of its reaped
-children (the workers, stopped before it exits): exact peaks per process, but
-blind to processes running side by side.
+The child also reports getrusage() ru_maxrss of itself (exact, but one
+process only) and of its reaped children; the extraction workers are children
+of the multiprocessing forkserver, not of the main process, so that second
+figure stays 0 and only the /proc tree sum counts them.
 """
 
 from __future__ import annotations
