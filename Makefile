@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint install install-test clean
+.PHONY: run test lint install install-test clean bench
 
 $(VENV)/.installed: pyproject.toml scripts/install-deps.sh
 	bash scripts/install-deps.sh
@@ -33,6 +33,10 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# the benchmark against the floor (issue #8): a few minutes on 2 cores; needs Dovecot
+bench: install-test
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf var output

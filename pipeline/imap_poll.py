@@ -49,6 +49,7 @@ from pipeline.imap import (
 from pipeline.imap_state import FolderKey
 from pipeline.models import PollResult, Problem
 from pipeline.store import Store
+from pipeline.timings import stage
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,8 @@ def _fetch(
 ) -> dict[int, bytes]:
     """FETCH one batch; on failure remember which UIDs were asked for, then retry."""
     try:
-        return fetch_mails(client, account, batch)
+        with stage("fetch"):
+            return fetch_mails(client, account, batch)
     except MailboxError as exc:
         state.save_fetch_failure(store, key, batch)
         if isinstance(exc, MailboxUnreachable):
@@ -220,6 +222,13 @@ def _note_new_uidvalidity(
 
 def _save_mail(store: Store, key: FolderKey, uid: int, data: bytes, folder: ImapFolder) -> bool:
     """Archive one mail, then record it and advance last_uid in one transaction."""
+    with stage("archive"):
+        return _archive_and_record(store, key, uid, data, folder)
+
+
+def _archive_and_record(
+    store: Store, key: FolderKey, uid: int, data: bytes, folder: ImapFolder
+) -> bool:
     store.archive_raw(data)
     _crash_point("after_archive")
 

@@ -8,6 +8,7 @@ Punctuation inside quotes (“节能降碳，你我同行”) does not end a cla
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -167,7 +168,8 @@ def document(text: str) -> list[Sentence]:
     return sentences
 
 
-def clause_spans(sentence: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)  # tagging asks again for every hit and cue in a sentence
+def clause_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each clause: split at ，；： outside quotes."""
     depths = _quote_depths(sentence)
     spans, start = [], 0
@@ -176,7 +178,7 @@ def clause_spans(sentence: str) -> list[tuple[int, int]]:
             spans.append((start, i))
             start = i + 1
     spans.append((start, len(sentence)))
-    return spans
+    return tuple(spans)
 
 
 def clause_at(sentence: str, pos: int) -> tuple[int, int]:
@@ -187,7 +189,8 @@ def clause_at(sentence: str, pos: int) -> tuple[int, int]:
     return 0, len(sentence)
 
 
-def quote_spans(sentence: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)
+def quote_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     """(open, close) index pairs of quotation and book-title marks, outermost first.
 
     Straight double quotes pair up in order of appearance."""
@@ -205,7 +208,7 @@ def quote_spans(sentence: str) -> list[tuple[int, int]]:
             else:
                 spans.append((straight, i))
                 straight = None
-    return sorted(spans)
+    return tuple(sorted(spans))
 
 
 def _quote_depths(text: str) -> list[int]:

@@ -25,6 +25,7 @@ from pipeline.models import (
 from pipeline.parse import parse
 from pipeline.summary import summarize
 from pipeline.tagging import Rules, load_rules, tag
+from pipeline.timings import stage
 from pipeline.units import Roster, identify, load_roster
 
 UNKNOWN_UNIT = Problem(
@@ -87,12 +88,24 @@ def process_message(message: Message, book: Rulebook, limits: Limits | None = No
                 problems.append(_over_message_limit(att.filename, limits))
                 continue
             budget -= len(att.data)
-        got = extract(att.filename, att.data, limits)
+        with stage("extract"):
+            got = extract(att.filename, att.data, limits)
         documents.extend(got.documents)
         photos.extend(got.photos)
         problems.extend(got.problems)
     if not documents and not photos:
         problems.append(Problem("邮件", "邮件中没有可读取的正文或附件", "请打开原始邮件人工查看"))
+    with stage("tag"):
+        return _identify_and_tag(message, documents, photos, problems, book)
+
+
+def _identify_and_tag(
+    message: Message,
+    documents: list[Document],
+    photos: list[str],
+    problems: list[Problem],
+    book: Rulebook,
+) -> Submission:
     unit = identify(
         book.roster,
         sender=message.sender,

@@ -11,20 +11,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.errors import MailboxError, MailrollError, ParseError
+from pipeline.fanout import process_in_workers, workers_for
 from pipeline.imap_poll import poll_imap
-from pipeline.models import PollResult, Problem
-from pipeline.parse import parse
+from pipeline.models import Message, PollResult, Problem, Submission
+from pipeline.parse import parse_file
 from pipeline.process import Rulebook, extraction_limits, load_rulebook, process_message
 from pipeline.progress import progress
 from pipeline.schedule import write_workbooks
 from pipeline.sources import fetch_maildir
 from pipeline.store import Store, StoredMail
+from pipeline.timings import stage
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,15 @@ ShouldStop = Callable[[], bool]  # checked between mails: a service asked to sto
 
 def _never() -> bool:
     return False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing one mail gave: the parsed mail and its result, or the problem."""
+
+    message: Message | None = None
+    submission: Submission | None = None
+    problem: Problem | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,15 @@ def poll_mailbox(store: Store, config: Config, should_stop: ShouldStop = _never)
 
 def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) -> bool:
     """Parse, extract, identify and tag one stored mail; record a problem on failure."""
-    attempts = store.begin_attempt(mail.sha256)
+    if not begin_mail(store, mail, config):
+        return False
+    return record_outcome(store, mail, analyse_stored(mail, book, config))
+
+
+def begin_mail(store: Store, mail: StoredMail, config: Config) -> bool:
+    """Count an attempt; False (and the mail set aside) after `limits.max_attempts`."""
+    with stage("store"):
+        attempts = store.begin_attempt(mail.sha256)
     if attempts > config.limits.max_attempts:
         store.save_failure(
             mail.sha256,
@@ -97,37 +116,73 @@ def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) 
             ),
         )
         return False
+    return True
+
+
+def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
+    """The guard: parse and process one archived mail; whatever fails becomes a Problem.
+
+    Touches no database, so it can run in a worker process (pipeline.fanout)."""
     try:
-        message = parse(mail.path.read_bytes(), config.campaign.timezone)
+        with stage("parse"):
+            message = parse_file(mail.path, config.campaign.timezone)
         submission = process_message(message, book, extraction_limits(config.limits))
     except ParseError as exc:
         log.warning("mail %s could not be parsed: %s", mail.sha256[:12], exc)
-        store.save_failure(
-            mail.sha256,
-            Problem("邮件", f"邮件无法解析（{exc}）", f"原始邮件保存在 {mail.path}，请人工查看"),
+        return Outcome(
+            problem=Problem(
+                "邮件", f"邮件无法解析（{exc}）", f"原始邮件保存在 {mail.path}，请人工查看"
+            )
         )
-        return False
     except Exception as exc:  # the guard: one bad mail must not stop the run
         log.exception("mail %s failed", mail.sha256[:12])
-        store.save_failure(
-            mail.sha256,
-            Problem(
+        return Outcome(
+            problem=Problem(
                 "邮件",
                 f"处理出错（{exc.__class__.__name__}: {exc}）",
                 f"原始邮件保存在 {mail.path}，请人工查看并报告此问题",
-            ),
+            )
         )
-        return False
-    store.save_submission(mail.sha256, message, submission)
+    # the attachments' bytes are not stored with the result: do not carry them around
+    return Outcome(replace(message, attachments=()), submission)
+
+
+def record_outcome(store: Store, mail: StoredMail, outcome: Outcome) -> bool:
+    """Write one mail's result (or its problem); True if it was processed."""
+    with stage("store"):
+        if outcome.submission is None or outcome.message is None:
+            assert outcome.problem is not None
+            store.save_failure(mail.sha256, outcome.problem)
+            return False
+        store.save_submission(mail.sha256, outcome.message, outcome.submission)
     return True
 
 
 def process_pending(
     store: Store, config: Config, book: Rulebook, should_stop: ShouldStop = _never
 ) -> tuple[int, int]:
-    """Process every archived mail not yet done; return (processed, failed)."""
+    """Process every archived mail not yet done; return (processed, failed).
+
+    Many mails are shared out to one worker process per core (pipeline.fanout)."""
+    return _process_all(store, store.pending(), config, book, "processing mail", should_stop)
+
+
+def _process_all(
+    store: Store,
+    mails: list[StoredMail],
+    config: Config,
+    book: Rulebook,
+    label: str,
+    should_stop: ShouldStop,
+) -> tuple[int, int]:
     done = failed = 0
-    for mail in progress(store.pending(), "processing mail", log):
+    workers = workers_for(len(mails))
+    if workers:
+        log.info("%s: %d mails in %d worker processes", label, len(mails), workers)
+        shown = progress(mails, label, log)  # counts mails as they are handed out
+        done, failed, handed = process_in_workers(store, shown, book, config, workers, should_stop)
+        mails = mails[handed:]
+    for mail in progress(mails, label, log):
         if should_stop():
             break
         if process_one(store, mail, book, config):
@@ -142,16 +197,10 @@ def retag(config: Config, should_stop: ShouldStop = _never) -> tuple[int, int]:
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
     try:
-        done = failed = 0
-        for mail in progress(store.all_mails(), "retag", log):
-            if should_stop():
-                break
+        mails = store.all_mails()
+        for mail in mails:
             store.reset_attempts(mail.sha256)
-            if process_one(store, mail, book, config):
-                done += 1
-            else:
-                failed += 1
-        return done, failed
+        return _process_all(store, mails, config, book, "retag", should_stop)
     finally:
         store.close()
 

@@ -20,7 +20,7 @@ hit is kept with the reason, for ``mailroll tag --explain``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.context import (
@@ -279,7 +279,7 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
     return ""
 
 
-def _quoted_apart(quotes: list[tuple[int, int]], a: int, b: int, start: int, end: int) -> bool:
+def _quoted_apart(quotes: Sequence[tuple[int, int]], a: int, b: int, start: int, end: int) -> bool:
     """Whether the cue [a, b) is quoted text the hit [start, end) is not part of: the words
     of a slogan (“节约能源，人人有责”) are not the writer's own context."""
     return any(o < a and b <= c and not (o < start and end <= c) for o, c in quotes)

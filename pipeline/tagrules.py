@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -47,16 +47,23 @@ class Pattern:
     def trailing_gap(self) -> bool:
         return self.text.endswith(GAP)
 
-    def spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """(start, end) of every match in `text`, leftmost-shortest for each start."""
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every match in `text`, leftmost-shortest for each start.
+
+        A list, not a generator: tagging asks every phrase about every sentence, and
+        most answers are empty (the cheap `in` test settles those)."""
         first = self.parts[0]
+        if first not in text:
+            return []
+        found = []
         start = text.find(first)
         while start >= 0:
             end = self._rest(text, start + len(first), 1)
             if end is not None:
                 begin = self._extend_left(text, start) if self.leading_gap else start
-                yield begin, self._extend_right(text, end) if self.trailing_gap else end
+                found.append((begin, self._extend_right(text, end) if self.trailing_gap else end))
             start = text.find(first, start + 1)
+        return found
 
     def _rest(self, text: str, pos: int, index: int) -> int | None:
         if index == len(self.parts):

@@ -23,6 +23,7 @@ TEST_PACKAGES=(
     zip             # tests build zips with GBK names the way Windows tools write them
     fonts-wqy-zenhei  # a Chinese font, so the workbook rendered to PDF shows text, not boxes
     poppler-utils     # pdftotext / pdftoppm read the rendered workbook (tests/test_render.py)
+    poppler-data      # CJK CMaps for pdftotext, the floor of bench/ (Chinese PDFs)
     systemd           # systemd-analyze verify for deploy/mailroll.service (tests/test_deploy.py)
 )
 

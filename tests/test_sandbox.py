@@ -18,28 +18,49 @@ from tests.filemakers import make_long_rtf, needs_libreoffice
 REPORT = "观音桥街道节能宣传周总结：发放宣传资料3000余份。"
 
 
-def _many_pages(pages: int) -> bytes:
-    """A real CJK PDF that takes pdfminer seconds (it reads ~15 such pages a second)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
+def _slow_pdf(depth: int = 6, fanout: int = 10) -> bytes:
+    """A tiny PDF whose page draws a form that draws a form ... `fanout` times at each of
+    `depth` levels: 10**6 line drawings and no text. PDFium finds no text in it (in
+    ~0.6 s), so it goes on to pdfminer.six, which walks every drawing (~40 s)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /XObject << /X 5 0 R >> >> >>",
+        _stream(b"", b"/X Do"),
+    ]
+    for level in range(depth):
+        here = 5 + level
+        if level == depth - 1:
+            res = b"/Resources << >>"
+            body = b"0 0 m 9 9 l S"
+        else:
+            res = b"/Resources << /XObject << /X %d 0 R >> >>" % (here + 1)
+            body = b" ".join([b"/X Do"] * fanout)
+        objects.append(_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] " + res, body))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf)
-    for page in range(pages):
-        pdf.setFont("STSong-Light", 10)
-        for line in range(40):
-            pdf.drawString(40, 800 - 19 * line, f"第{page}页第{line}行：{REPORT}")
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
+
+def _stream(dictionary: bytes, body: bytes) -> bytes:
+    return b"<< " + dictionary + b" /Length %d >>\nstream\n" % len(body) + body + b"\nendstream"
 
 
 def test_a_file_that_takes_too_long_is_given_up_and_the_next_is_read() -> None:
     worker = Worker()
     try:
-        got = worker.run("慢.pdf", _many_pages(150), Limits(timeout_s=1))
+        got = worker.run("慢.pdf", _slow_pdf(), Limits(timeout_s=1))
         (problem,) = got.problems
         assert problem.where == "慢.pdf"
         assert "读取超时" in problem.reason
@@ -83,7 +104,7 @@ def test_a_worker_that_dies_costs_one_problem() -> None:
     try:
         worker.run("热身.txt", b"warm up", Limits())
         pid = worker._process.pid  # type: ignore[union-attr]
-        slow = _many_pages(150)  # ~10 s of pdfminer work; the kill comes 0.5 s into it
+        slow = _slow_pdf()  # ~40 s of work; the kill comes 0.5 s into it
         killer = threading.Timer(0.5, os.kill, (pid, signal.SIGKILL))
         killer.start()
         got = worker.run("慢.pdf", slow, Limits(timeout_s=60))

@@ -115,7 +115,12 @@ def extract(name: str, data: bytes, limits: Limits | None = None) -> Extraction:
     """Read one attachment and everything inside it, each file in a sandboxed worker."""
     from pipeline.extract.sandbox import run_in_worker
 
-    return extract_tree(name, data, limits or Limits(), run_in_worker)
+    limits = limits or Limits()
+    if len(data) > limits.max_attachment_bytes:  # not read anyway: do not copy it to a worker
+        if detect_type(data[:64], name) in IMAGE_TYPES:
+            return Extraction(photos=(name,))
+        return _too_large(name, len(data), limits)
+    return extract_tree(name, data, limits, run_in_worker)
 
 
 def extract_tree(
@@ -162,12 +167,7 @@ def extract_one(name: str, data: bytes, limits: Limits, depth: int = 0) -> Extra
 
 def _read(name: str, filetype: str, data: bytes, limits: Limits, depth: int) -> Extraction:
     if len(data) > limits.max_attachment_bytes:
-        return problem(
-            name,
-            f"附件过大（{len(data) / 2**20:.1f} MB，上限 {limits.max_attachment_bytes / 2**20:.0f}"
-            " MB），未读取",
-            "请打开原始邮件人工查看，或调大 config.toml 中的 limits.max_attachment_mb",
-        )
+        return _too_large(name, len(data), limits)
     try:
         if filetype in CONTAINERS:
             return _open_container(name, filetype, data, limits, depth)
@@ -200,6 +200,15 @@ def _read(name: str, filetype: str, data: bytes, limits: Limits, depth: int) -> 
             name, "文件中没有可提取的文字（可能是扫描件或图片）", "请打开原始邮件人工查看"
         )
     return Extraction(documents=(Document(name=name, filetype=filetype, text=text),))
+
+
+def _too_large(name: str, size: int, limits: Limits) -> Extraction:
+    return problem(
+        name,
+        f"附件过大（{size / 2**20:.1f} MB，上限 {limits.max_attachment_bytes / 2**20:.0f}"
+        " MB），未读取",
+        "请打开原始邮件人工查看，或调大 config.toml 中的 limits.max_attachment_mb",
+    )
 
 
 def _open_container(

@@ -42,7 +42,7 @@ _context: Any = None
 _context_lock = threading.Lock()
 
 
-def _mp_context() -> Any:
+def mp_context() -> Any:
     """A forkserver context whose server has already imported every reader.
 
     Forking from a clean, pre-loaded server is fast and safe even when the
@@ -130,7 +130,7 @@ class Worker:
 
     def _start(self, memory_mb: int) -> None:
         self.stop()
-        ctx = _mp_context()
+        ctx = mp_context()
         parent, child = ctx.Pipe()
         process = ctx.Process(target=_serve, args=(child, memory_mb), daemon=True)
         process.start()
