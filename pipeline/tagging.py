@@ -146,8 +146,11 @@ def tag(text: str, rules: Rules, title: str = "") -> Tagging:
 def _hits(s: Sentence, previous: Sentence | None, rules: Rules) -> list[_Hit]:
     """Every phrase occurrence in the sentence, longest first where they overlap."""
     out: list[_Hit] = []
+    present: dict[str, list[Pattern]] = {}
+    for pattern, rule in rules.phrase_index.present(s.text):
+        present.setdefault(rule.id, []).append(pattern)
     for rule in rules.categories:
-        for pattern in rule.phrases:
+        for pattern in present.get(rule.id, ()):
             for start, end in pattern.spans(s.text):
                 out.append(
                     _Hit(rule, s.text[start:end], start, end, _part_spans(s.text, pattern, start))
@@ -240,10 +243,7 @@ def _required(rule: CategoryRule, s: Sentence, rules: Rules) -> bool:
     if not rule.require_any_phrase:
         return False
     return any(
-        any(True for _ in p.spans(s.text))
-        for other in rules.categories
-        if other.id != rule.id
-        for p in other.phrases
+        other.id != rule.id and p.spans(s.text) for p, other in rules.phrase_index.present(s.text)
     )
 
 

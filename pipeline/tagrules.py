@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, KINDS
+from pipeline.phraseindex import PatternIndex
 
 GAP = "…"
 MAX_GAP = 24  # characters between the parts of a "收看…直播" pattern
@@ -176,6 +177,11 @@ class Rules:
             if len(part) > 1
         }
         return tuple(sorted(found))
+
+    @cached_property
+    def phrase_index(self) -> PatternIndex[CategoryRule]:
+        """Every category's phrases with their category, indexed for tagging's sentence scan."""
+        return PatternIndex((p, c) for c in self.categories for p in c.phrases)
 
 
 _CATEGORY_KEYS = {
