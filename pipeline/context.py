@@ -82,7 +82,7 @@ def other_campaign(doc: list[Sentence], rules: Rules) -> dict[int, str]:
 
 def other_name(text: str, rules: Rules) -> str:
     """The first other campaign named in `text` (not overlapping a word of this campaign)."""
-    for pattern in rules.other_campaigns:
+    for pattern, _ in rules.other_index.present(text):
         for a, b in pattern.spans(text):
             name = text[a:b]
             if not any(w in name for w in rules.campaign):
@@ -161,7 +161,7 @@ def counted_text(doc: list[Sentence], kind: str, others: dict[int, str], rules: 
         for cue in cues:
             if cue.headings and s.heading and cue.word_in(s.heading):
                 cut = 0
-            for pattern in cue.words:
+            for pattern in cue.present(text):
                 for a, b in pattern.spans(text):
                     if not inside_any(cue.not_within, text, a, b):
                         cut = min(cut, a)

@@ -2,7 +2,8 @@
 
 A phrase counts only where it lines up with word boundaries, so 步行 does not
 fire inside 步行街. jieba is ~100x slower than a substring scan, so only the
-sentences where some phrase occurs are segmented.
+sentences where a hit gets as far as the word-boundary check are segmented,
+and each sentence once (an LRU cache per tokenizer).
 
 jieba's first use loads its prefix dictionary (~1.4 s, from a cache file it
 writes next to it). By default that cache goes to `tempfile.gettempdir()`,
@@ -14,6 +15,7 @@ no cache at all (slower, but it works).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import tempfile
@@ -61,14 +63,19 @@ class Segmenter:
                 self._cache[words] = tokenizer
         self.tokenizer = tokenizer
 
-    def boundaries(self, sentence: str) -> set[int]:
+    def boundaries(self, sentence: str) -> frozenset[int]:
         """Character offsets where a word starts or ends."""
-        cuts = {0}
-        pos = 0
-        for token in self.tokenizer.cut(sentence, HMM=False):
-            pos += len(token)
-            cuts.add(pos)
-        return cuts
+        return _boundaries(self.tokenizer, sentence)
+
+
+@functools.lru_cache(maxsize=4096)  # a report repeats its sentences; retag sees them again
+def _boundaries(tokenizer: jieba.Tokenizer, sentence: str) -> frozenset[int]:
+    cuts = {0}
+    pos = 0
+    for token in tokenizer.cut(sentence, HMM=False):
+        pos += len(token)
+        cuts.add(pos)
+    return frozenset(cuts)
 
 
 def _tokenizer(words: tuple[str, ...]) -> jieba.Tokenizer:

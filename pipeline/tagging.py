@@ -113,13 +113,12 @@ def tag(text: str, rules: Rules, title: str = "") -> Tagging:
             previous = s
         if not hits:
             continue
-        cuts = segmenter.boundaries(s.text)
         found: set[str] = set()
         cancelled: dict[str, Dropped] = {}  # the first cancelled hit per category
         for hit in hits:
             if hit.rule.id in found:
                 continue
-            reason = _why_not(hit, s, cuts, kind, kind_reason, others, rules)
+            reason = _why_not(hit, s, segmenter, kind, kind_reason, others, rules)
             t = Tag(hit.rule.id, s.text, hit.phrase)
             if not reason:
                 kept.append(t)
@@ -194,7 +193,7 @@ def _carried(s: Sentence, previous: Sentence | None, rule: CategoryRule) -> list
 def _why_not(
     hit: _Hit,
     s: Sentence,
-    cuts: set[int],
+    segmenter: Segmenter,
     kind: str,
     kind_reason: str,
     others: dict[int, str],
@@ -210,7 +209,7 @@ def _why_not(
     other = other_clause(s.text, hit.start, rules)
     if other:
         return f"其他活动（{other}）"
-    if not _on_word_boundary(hit, cuts):
+    if not _on_word_boundary(hit, segmenter.boundaries(s.text)):  # only now: jieba is slow
         return _NOT_A_WORD
     rule = hit.rule
     mask = _covering(rule.mask, s.text, hit.start, hit.end)
@@ -230,7 +229,7 @@ def _why_not(
     return ""
 
 
-def _on_word_boundary(hit: _Hit, cuts: set[int]) -> bool:
+def _on_word_boundary(hit: _Hit, cuts: frozenset[int]) -> bool:
     """Each part (of two characters or more) starts or ends where a word does: 节电 does not
     fire inside 调节电压. A part that begins a longer word (步行街) passes: such words go
     in the category's mask when they mean something else."""
@@ -264,7 +263,7 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
             return word
     lead = region[0] + (len(chunk) - len(strip_enumerator(chunk).lstrip()))
     quotes = quote_spans(text)
-    for pattern in cue.words:
+    for pattern in cue.present(chunk):
         for a, b in pattern.spans(chunk):
             a, b = a + region[0], b + region[0]
             if inside_any(cue.not_within, text, a, b) or _quoted_apart(quotes, a, b, start, end):

@@ -111,10 +111,19 @@ class Cue:
     kinds: frozenset[str] = frozenset(KINDS)
     numbers: bool = False
 
+    @cached_property
+    def word_index(self) -> PatternIndex[None]:
+        """The cue's words, indexed: `present(text)` are the only ones that can match."""
+        return PatternIndex((p, None) for p in self.words)
+
+    def present(self, text: str) -> list[Pattern]:
+        """The cue's words whose first part occurs in `text`, in the rules' order."""
+        return [p for p, _ in self.word_index.present(text)]
+
     def word_in(self, text: str, lo: int = 0, hi: int | None = None) -> str:
         """The first of the cue's words in text[lo:hi] that is not part of a not_within word."""
         hi = len(text) if hi is None else hi
-        for pattern in self.words:
+        for pattern in self.present(text[lo:hi]):
             for a, b in pattern.spans(text[lo:hi]):
                 if not inside_any(self.not_within, text, a + lo, b + lo):
                     return text[a + lo : b + lo]
@@ -182,6 +191,11 @@ class Rules:
     def phrase_index(self) -> PatternIndex[CategoryRule]:
         """Every category's phrases with their category, indexed for tagging's sentence scan."""
         return PatternIndex((p, c) for c in self.categories for p in c.phrases)
+
+    @cached_property
+    def other_index(self) -> PatternIndex[None]:
+        """The other campaigns' names ([campaign] other), indexed likewise."""
+        return PatternIndex((p, None) for p in self.other_campaigns)
 
 
 _CATEGORY_KEYS = {
