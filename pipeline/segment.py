@@ -67,6 +67,19 @@ class Segmenter:
         """Character offsets where a word starts or ends."""
         return _boundaries(self.tokenizer, sentence)
 
+    def boundaries_within(self, sentence: str, start: int, end: int) -> set[int]:
+        """The offsets of `boundaries(sentence)` that lie in the stretches of the sentence
+        overlapping [start, end), which include `start` and `end` when they are boundaries.
+
+        jieba cuts a sentence into stretches of word characters (split at punctuation)
+        and segments each on its own, so only those stretches need segmenting: a hit
+        in a long sentence costs its clause, not the whole sentence."""
+        cuts: set[int] = set()
+        for offset, block in _blocks(sentence):
+            if offset < end and start < offset + len(block):
+                cuts.update(offset + cut for cut in _boundaries(self.tokenizer, block))
+        return cuts
+
 
 @functools.lru_cache(maxsize=4096)  # a report repeats its sentences; retag sees them again
 def _boundaries(tokenizer: jieba.Tokenizer, sentence: str) -> frozenset[int]:
@@ -76,6 +89,17 @@ def _boundaries(tokenizer: jieba.Tokenizer, sentence: str) -> frozenset[int]:
         pos += len(token)
         cuts.add(pos)
     return frozenset(cuts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _blocks(sentence: str) -> tuple[tuple[int, str], ...]:
+    """(offset, text) of the stretches jieba segments one by one (its own regex)."""
+    out, pos = [], 0
+    for block in jieba.re_han_default.split(sentence):
+        if block:
+            out.append((pos, block))
+            pos += len(block)
+    return tuple(out)
 
 
 def _tokenizer(words: tuple[str, ...]) -> jieba.Tokenizer:

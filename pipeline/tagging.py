@@ -209,7 +209,7 @@ def _why_not(
     other = other_clause(s.text, hit.start, rules)
     if other:
         return f"其他活动（{other}）"
-    if not _on_word_boundary(hit, segmenter.boundaries(s.text)):  # only now: jieba is slow
+    if not _on_word_boundary(hit, s.text, segmenter):  # only now: jieba is slow
         return _NOT_A_WORD
     rule = hit.rule
     mask = _covering(rule.mask, s.text, hit.start, hit.end)
@@ -229,11 +229,16 @@ def _why_not(
     return ""
 
 
-def _on_word_boundary(hit: _Hit, cuts: frozenset[int]) -> bool:
+def _on_word_boundary(hit: _Hit, text: str, segmenter: Segmenter) -> bool:
     """Each part (of two characters or more) starts or ends where a word does: 节电 does not
     fire inside 调节电压. A part that begins a longer word (步行街) passes: such words go
     in the category's mask when they mean something else."""
-    return all(a in cuts or b in cuts for a, b in hit.parts if b - a > 1)
+    for a, b in hit.parts:
+        if b - a > 1:
+            cuts = segmenter.boundaries_within(text, a, b)
+            if a not in cuts and b not in cuts:
+                return False
+    return True
 
 
 def _required(rule: CategoryRule, s: Sentence, rules: Rules) -> bool:
