@@ -10,6 +10,7 @@ same order as when it asked every pattern.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -28,11 +29,16 @@ class PatternIndex(Generic[T]):
         for n, (pattern, _) in enumerate(self.entries):
             by_char.setdefault(pattern.parts[0][0], []).append(n)
         self._by_char = {c: tuple(ns) for c, ns in by_char.items()}
+        # tagging asks again about the same clause for every hit and cue in it
+        self._present = functools.lru_cache(maxsize=2048)(self._scan)
 
-    def present(self, text: str) -> list[tuple[Pattern, T]]:
+    def present(self, text: str) -> tuple[tuple[Pattern, T], ...]:
         """The entries whose pattern's first part occurs in `text`, in their original order.
 
         Every pattern left out has no match in `text` (`Pattern.spans` would return [])."""
+        return self._present(text)
+
+    def _scan(self, text: str) -> tuple[tuple[Pattern, T], ...]:
         found = [n for c in self._by_char.keys() & set(text) for n in self._by_char[c]]
         found.sort()
-        return [e for e in map(self.entries.__getitem__, found) if e[0].parts[0] in text]
+        return tuple(e for e in map(self.entries.__getitem__, found) if e[0].parts[0] in text)
