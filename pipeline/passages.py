@@ -126,6 +126,11 @@ def unwrap(text: str) -> str:
 
 def document(text: str) -> list[Sentence]:
     """The document's sentences in order, each with its role and governing heading."""
+    return list(_document(text))
+
+
+@functools.lru_cache(maxsize=32)  # tagging and then the summary read the same text
+def _document(text: str) -> tuple[Sentence, ...]:
     text = unwrap(text)
     sentences: list[Sentence] = []
     in_title = True
@@ -165,7 +170,7 @@ def document(text: str) -> list[Sentence]:
                     n == 0 and bool(lead),
                 )
             )
-    return sentences
+    return tuple(sentences)
 
 
 @functools.lru_cache(maxsize=4096)  # tagging asks again for every hit and cue in a sentence
