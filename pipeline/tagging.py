@@ -258,6 +258,9 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
         return _quote_cue(cue, text, start, end)
     region = (0, len(text)) if cue.scope == "sentence" else clause_at(text, start)
     chunk = text[region[0] : region[1]]
+    words = cue.present(chunk)
+    if not words and not (cue.headings and cue.position == "before" and s.heading):
+        return ""  # none of its words occurs here: every check below would end in ""
     if any(u in chunk for u in cue.unless):
         return ""
     if cue.with_ and not _first(cue.with_, chunk):
@@ -268,7 +271,7 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
             return word
     lead = region[0] + (len(chunk) - len(strip_enumerator(chunk).lstrip()))
     quotes = quote_spans(text)
-    for pattern in cue.present(chunk):
+    for pattern in words:
         for a, b in pattern.spans(chunk):
             a, b = a + region[0], b + region[0]
             if inside_any(cue.not_within, text, a, b) or _quoted_apart(quotes, a, b, start, end):
