@@ -1,16 +1,18 @@
-"""Which of many rule patterns can occur in a sentence, found in one pass over its characters.
+"""Which of many rule patterns can occur in a sentence, found in one pass over it.
 
-Tagging asks each of ~290 phrases (and the cue, mask and campaign lists) about every
+Tagging asks each of ~290 phrases (and the cue and campaign lists) about every
 sentence, and nearly every answer is "no". A pattern can only match where its first
-literal part occurs, so the patterns are indexed by that part's first character: a
-sentence's own characters pick the few candidates, and only those are asked. The
-candidates come back in the rules' order, so every caller sees the same matches in the
-same order as when it asked every pattern.
+literal part occurs, so all first parts go into one regex, tried at every position
+longest first: the longest first part found at a position stands for itself and every
+shorter first part that is a prefix of it (those occur there too). Only the patterns
+whose first part occurs are asked, in the rules' order, so every caller sees the same
+matches in the same order as when it asked every pattern.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -21,14 +23,18 @@ T = TypeVar("T")
 
 
 class PatternIndex(Generic[T]):
-    """Patterns, each with a value of the caller's (its category rule, say), by first char."""
+    """Patterns, each with a value of the caller's (its category rule, say), by first part."""
 
     def __init__(self, entries: Iterable[tuple[Pattern, T]]) -> None:
         self.entries = tuple(entries)
-        by_char: dict[str, list[int]] = {}
-        for n, (pattern, _) in enumerate(self.entries):
-            by_char.setdefault(pattern.parts[0][0], []).append(n)
-        self._by_char = {c: tuple(ns) for c, ns in by_char.items()}
+        firsts = sorted({p.parts[0] for p, _ in self.entries}, key=lambda w: (-len(w), w))
+        # the entries whose first part is `word` or a prefix of it, for each first part
+        self._by_first = {
+            word: tuple(n for n, (p, _) in enumerate(self.entries) if word.startswith(p.parts[0]))
+            for word in firsts
+        }
+        alternation = "|".join(map(re.escape, firsts))
+        self._regex = re.compile(f"(?=({alternation}))") if firsts else None
         # tagging asks again about the same clause for every hit and cue in it
         self._present = functools.lru_cache(maxsize=2048)(self._scan)
 
@@ -39,6 +45,8 @@ class PatternIndex(Generic[T]):
         return self._present(text)
 
     def _scan(self, text: str) -> tuple[tuple[Pattern, T], ...]:
-        found = [n for c in self._by_char.keys() & set(text) for n in self._by_char[c]]
-        found.sort()
-        return tuple(e for e in map(self.entries.__getitem__, found) if e[0].parts[0] in text)
+        if self._regex is None:
+            return ()
+        words = set(self._regex.findall(text))
+        found = sorted({n for word in words for n in self._by_first[word]})
+        return tuple(map(self.entries.__getitem__, found))
