@@ -94,7 +94,7 @@ _CELL = re.compile(
 )
 _HAND_OUT = ("发放", "派发", "分发", "散发", "赠送", "印发", "发出", "送出", "递送")
 _AFTER_WINDOW = 8
-_SENTENCE_BREAK = re.compile(r"[。！？!?；;\n]")
+_SENTENCE_BREAK_CHARS = "。！？!?；;\n"
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,9 @@ def _measured_noun(text: str, start: int, end: int, unit: str) -> tuple[str, str
     if found:
         _, _, noun, key = min(found)
         return noun, key
-    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)]
-    sentence = text[breaks[-1] if breaks else 0 : start]
+    # the last break before the count, found backwards: the text may be a whole report
+    last_break = max(text.rfind(c, 0, start) for c in _SENTENCE_BREAK_CHARS)
+    sentence = text[last_break + 1 : start]
     clause = re.split(r"[，,：:]", sentence)[-1]
     for before in (clause, sentence):
         found = [(before.rfind(n) + len(n), len(n), n, k) for n, k in nouns if n in before]
