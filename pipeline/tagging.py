@@ -171,7 +171,7 @@ def _part_spans(text: str, pattern: Pattern, start: int) -> tuple[tuple[int, int
 def _carried(s: Sentence, previous: Sentence | None, rule: CategoryRule) -> list[_Hit]:
     """A clause opening with a carry word refers back to the phrase named in the clause or
     sentence before it: 5月15日是全国低碳日。当天，……"""
-    if not rule.carry or s.role != "body":
+    if not rule.carry or s.role != "body" or not any(w in s.text for w in rule.carry):
         return []
     out = []
     spans = clause_spans(s.text)
