@@ -125,10 +125,6 @@ class RunLock:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def __enter__(self) -> RunLock:
         self.acquire()
         return self

@@ -41,12 +41,7 @@ class Sentence:
     paragraph: int
     role: str  # "title" (the heading block at the top), "heading" or "body"
     heading: str = ""  # the section heading above it (a line heading or the paragraph's lead)
-    first_in_paragraph: bool = False
     lead: bool = False  # the paragraph's own short heading: "二、开展知识竞赛。……"
-
-    @property
-    def is_heading(self) -> bool:
-        return self.role != "body"
 
 
 def is_heading_line(line: str) -> bool:
@@ -143,14 +138,14 @@ def _document(text: str) -> tuple[Sentence, ...]:
         paragraph += 1
         if "\t" in line:  # a table row (the docx reader joins cells with tabs)
             in_title = False
-            sentences.append(Sentence(line, len(sentences), paragraph, "body", line_heading, True))
+            sentences.append(Sentence(line, len(sentences), paragraph, "body", line_heading))
             continue
         if is_heading_line(line):
             role = "title" if in_title and not _ENUMERATOR.match(line) else "heading"
             in_title = in_title and role == "title"
             if role == "heading":
                 line_heading = line
-            sentences.append(Sentence(line, len(sentences), paragraph, role, line_heading, True))
+            sentences.append(Sentence(line, len(sentences), paragraph, role, line_heading))
             continue
         in_title = False
         parts = _split_line(line)
@@ -166,8 +161,7 @@ def _document(text: str) -> tuple[Sentence, ...]:
                     paragraph,
                     "body",
                     governing,
-                    n == 0,
-                    n == 0 and bool(lead),
+                    lead=n == 0 and bool(lead),
                 )
             )
     return tuple(sentences)

@@ -32,9 +32,6 @@ from pipeline.models import FIGURE_KEYS
 STATUS_ON_TIME, STATUS_LATE, STATUS_MISSING = "按时", "逾期", "未报送"
 CORRECTION = re.compile(r"更正|修正|修改|修订|重新报送|重新上报|重报|替换|更新版|最终版|终稿")
 
-# columns of the submissions frame rollup() reads
-NEEDED = ("sha256", "unit_id", "kind", "when", "categories", "figures", "photos", "summary")
-
 
 def mark(subs: pd.DataFrame) -> pd.DataFrame:
     """Add the columns `counted` and `correction` (see the module rules).

@@ -14,8 +14,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES = ("fetch", "archive", "parse", "extract", "tag", "store")
-
 _totals: dict[str, float] = {}
 _lock = threading.Lock()
 
