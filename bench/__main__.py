@@ -50,6 +50,7 @@ from tests.dovecot import Dovecot
 from tests.imap_helpers import use_imap
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PARTS = ("backfill", "workbook", "idle", "rss")  # backfill includes retag and the season's workbook
 TARGETS = {"backfill": 2.0, "idle_poll": 1.2, "peak_rss_mb": 300, "retag": 1.5, "workbook_s": 3.0}
 
 
@@ -229,7 +230,7 @@ def machine() -> dict[str, Any]:
             "python": platform.python_version()}  # fmt: skip
 
 
-def measure(corpus: Corpus, runs: int) -> dict[str, Any]:
+def measure(corpus: Corpus, runs: int, only: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "machine": machine(),
         "runs": runs,
@@ -245,19 +246,24 @@ def measure(corpus: Corpus, runs: int) -> dict[str, Any]:
         server.start()
         work = Path(tmp)
         floor_fetch(server, "season")  # warm up: Dovecot indexes the folder, the page cache
-        out["floor_fetch"] = median(runs, lambda: floor_fetch(server, "season"))
-        out["floor_extract"] = median(runs, lambda: floor_extract(corpus.files))
         counter = iter(range(1000))
-        out["backfill"] = median(runs, lambda: backfill(server, work / f"b{next(counter)}"))
-        config_path = Path(out["backfill"].pop("config"))
-        out["retag"] = median(runs, lambda: retag_season(config_path))
-        out["workbook_season"] = median(runs, lambda: workbook_season(config_path))
-        out["workbook_120x2000"] = workbook_120(work / "w120", runs)
-        out["idle_poll_100"] = idle_poll(server, work / "i100", "small", max(runs, 5))
-        out["idle_poll_10000"] = idle_poll(server, work / "i10000", "older", max(runs, 5))
-        big = workspace(work / "big", server, "big")
-        out["peak_rss"] = median(runs, lambda: _rss_once(big, work / f"r{next(counter)}"))
-    out["ratios"] = ratios(out)
+        if "backfill" in only:
+            out["floor_fetch"] = median(runs, lambda: floor_fetch(server, "season"))
+            out["floor_extract"] = median(runs, lambda: floor_extract(corpus.files))
+            out["backfill"] = median(runs, lambda: backfill(server, work / f"b{next(counter)}"))
+            config_path = Path(out["backfill"].pop("config"))
+            out["retag"] = median(runs, lambda: retag_season(config_path))
+            out["workbook_season"] = median(runs, lambda: workbook_season(config_path))
+        if "workbook" in only:
+            out["workbook_120x2000"] = workbook_120(work / "w120", runs)
+        if "idle" in only:
+            out["idle_poll_100"] = idle_poll(server, work / "i100", "small", max(runs, 5))
+            out["idle_poll_10000"] = idle_poll(server, work / "i10000", "older", max(runs, 5))
+        if "rss" in only:
+            big = workspace(work / "big", server, "big")
+            out["peak_rss"] = median(runs, lambda: _rss_once(big, work / f"r{next(counter)}"))
+    if only == set(PARTS):
+        out["ratios"] = ratios(out)
     return out
 
 
@@ -327,10 +333,19 @@ def main() -> None:
     parser.add_argument("--older", type=int, default=10000, help="older mails (10000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (3)")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help="comma-separated parts to measure, of: " + ", ".join(PARTS)
+                        + " (all; a partial run prints JSON and writes no table)")  # fmt: skip
     args = parser.parse_args()
+    only = set(args.only.split(","))
+    if not only <= set(PARTS):
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(only - set(PARTS)))}")
     corpus = load_corpus(args.season, args.older)
-    out = measure(corpus, args.runs)
+    out = measure(corpus, args.runs, only)
     out["date"] = datetime.now().isoformat(timespec="seconds")
+    if only != set(PARTS):
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return
     text = table(out)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
