@@ -316,7 +316,7 @@ def table(out: dict[str, Any]) -> str:
          f"{out['workbook_120x2000']['seconds'] / 3:.2f}", "≤ 1"),
         ("peak RSS, 50 MB attachment", f"{rss['tree_peak_mb']:.0f} MB (tree)",
          "300 MB", f"{rss['tree_peak_mb'] / 300:.2f}", "≤ 1"),
-        ("  main process alone (ru_maxrss)", f"{rss['main_process_peak_mb']:.0f} MB", "", "", ""),
+        ("  main process alone (VmHWM)", f"{rss['main_process_peak_mb']:.0f} MB", "", "", ""),
     ]  # fmt: skip
     lines = ["| figure | mailroll | floor / target | ratio | target |", "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]

@@ -5,8 +5,8 @@ extraction workers), sampled from /proc every 10 ms.
 
 `peak_tree_rss_mb` in the parent starts the child and sums the RSS of the
 child and all its descendants at each sample; the figure is the largest sum.
-The child also reports getrusage() ru_maxrss of itself (exact, but one
-process only) and of its reaped children; the extraction workers are children
+The child also reports its own peak (VmHWM: exact, but one process only) and
+getrusage() ru_maxrss of its reaped children; the extraction workers are children
 of the multiprocessing forkserver, not of the main process, so that second
 figure stays 0 and only the /proc tree sum counts them.
 """
@@ -84,6 +84,9 @@ if __name__ == "__main__":
     result = run_once(load_config(Path(sys.argv[1])))
     if sandbox._default_pool is not None:
         sandbox._default_pool.close()  # reap the workers, so RUSAGE_CHILDREN counts them
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so it would report the
+    # benchmark process that started this one whenever that was the larger
+    own = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
+               if line.startswith("VmHWM:"))  # fmt: skip
     print(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     sys.exit(0 if result.processed + result.failed >= 1 else 1)

@@ -17,12 +17,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.config import Campaign
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:  # imported where used: `mailroll run` should not load pandas to parse mail
+    import pandas as pd
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -132,6 +133,9 @@ def assign(when: pd.Series, campaigns: Sequence[Campaign]) -> pd.DataFrame:
     `when` is a tz-aware datetime Series; the result has the same index and the
     columns `campaign` and `in_window`.
     """
+    import numpy as np
+    import pandas as pd
+
     ordered = sorted(campaigns, key=lambda c: window(c)[0])
     instants = pd.to_datetime(when, utc=True)
     campaign = pd.Series(ordered[0].id, index=when.index, dtype=object)

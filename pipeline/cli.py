@@ -23,10 +23,8 @@ from pipeline.lock import AlreadyRunning, RunLock
 from pipeline.logs import unattended_logging
 from pipeline.models import CATEGORY_IDS
 from pipeline.process import extraction_limits, load_rulebook, process_file
-from pipeline.report import write_report
 from pipeline.runner import open_store, retag, run_once
-from pipeline.service import serve as serve_forever
-from pipeline.service import stop_on_signals
+from pipeline.signals import stop_on_signals
 from pipeline.status import format_status
 from pipeline.status import status as read_status
 
@@ -145,6 +143,8 @@ def serve(ctx: click.Context) -> None:
     """
     config = _config(ctx)
     with unattended_logging(config.service):
+        from pipeline.service import serve as serve_forever  # the scheduler, the mail-out
+
         serve_forever(config)
 
 
@@ -179,6 +179,8 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
     try:
+        from pipeline.report import write_report
+
         path = write_report(store, config, book, week=week, out=out, campaign=campaign)
     finally:
         store.close()

@@ -38,6 +38,7 @@ from pipeline.errors import MailboxError
 log = logging.getLogger(__name__)
 
 ACTION_CHUNK = 200  # UIDs per STORE/MOVE command: keeps command lines short
+PIECE = 4 * 2**20  # bytes of a mail per FETCH: larger mails are streamed to the archive
 
 
 class MailboxUnreachable(MailboxError):
@@ -152,14 +153,37 @@ def fetch_new_uids(client: IMAPClient, account: ImapAccount, after_uid: int) -> 
     return sorted(uid for uid in found if uid > after_uid)
 
 
-def fetch_mails(client: IMAPClient, account: ImapAccount, uids: Sequence[int]) -> dict[int, bytes]:
-    """UID -> raw bytes of `uids`, with BODY.PEEK[] (flags untouched), in one FETCH.
+def fetch_mails(
+    client: IMAPClient, account: ImapAccount, uids: Sequence[int], piece: int = PIECE
+) -> dict[int, bytes]:
+    """UID -> raw bytes of `uids` in one FETCH, with BODY.PEEK[] (flags untouched).
 
+    Only the first `piece` bytes of each mail are asked for (BODY.PEEK[]<0.piece>),
+    so that a batch never holds a 50 MB mail whole: a mail that fills its piece
+    (`len(data) == piece`) may go on, and `fetch_rest` streams the rest. The server's
+    RFC822.SIZE is not used for that: Exchange only estimates it.
     UIDs missing from the answer were expunged meanwhile.
     """
     with _talking(account, "fetch"):
-        data = client.fetch(list(uids), ["BODY.PEEK[]"])
-    return {uid: item[b"BODY[]"] for uid, item in data.items() if b"BODY[]" in item}
+        data = client.fetch(list(uids), [f"BODY.PEEK[]<0.{piece}>"])
+    key = b"BODY[]<0>"
+    return {uid: item[key] for uid, item in data.items() if item.get(key) is not None}
+
+
+def fetch_rest(
+    client: IMAPClient, account: ImapAccount, uid: int, offset: int, piece: int = PIECE
+) -> Iterator[bytes]:
+    """The bytes of mail `uid` from `offset` on, one FETCH of `piece` bytes at a time,
+    until a piece comes back short."""
+    while True:
+        with _talking(account, "fetch"):
+            data = client.fetch([uid], [f"BODY.PEEK[]<{offset}.{piece}>"])
+        chunk = data.get(uid, {}).get(f"BODY[]<{offset}>".encode()) or b""
+        if chunk:
+            yield chunk
+        if len(chunk) < piece:
+            return
+        offset += len(chunk)
 
 
 def apply_actions(

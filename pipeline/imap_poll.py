@@ -29,7 +29,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import chain, groupby
 
 from imapclient import IMAPClient
 
@@ -37,6 +37,7 @@ from pipeline import imap_state as state
 from pipeline.config import ImapAccount, ImapFolder
 from pipeline.errors import MailboxError, MailrollError
 from pipeline.imap import (
+    PIECE,
     CommandMeter,
     MailboxUnreachable,
     apply_actions,
@@ -44,6 +45,7 @@ from pipeline.imap import (
     disconnect,
     fetch_mails,
     fetch_new_uids,
+    fetch_rest,
     open_folder,
 )
 from pipeline.imap_state import FolderKey
@@ -171,7 +173,7 @@ def sync_folder(
         _crash_point("after_fetch")
         for uid in batch:
             if uid in mails:
-                tally.new_mails += _save_mail(store, key, uid, mails[uid], folder)
+                tally.new_mails += _save_mail(store, client, account, key, uid, mails[uid], folder)
             else:  # a UID FETCH answers for every UID that exists: this one was expunged
                 log.info("%s: %s UID %d was deleted meanwhile", account.where, key.folder, uid)
                 state.save_skipped(store, key, uid)
@@ -220,24 +222,44 @@ def _note_new_uidvalidity(
         )  # fmt: skip
 
 
-def _save_mail(store: Store, key: FolderKey, uid: int, data: bytes, folder: ImapFolder) -> bool:
-    """Archive one mail, then record it and advance last_uid in one transaction."""
-    with stage("archive"):
-        return _archive_and_record(store, key, uid, data, folder)
-
-
-def _archive_and_record(
-    store: Store, key: FolderKey, uid: int, data: bytes, folder: ImapFolder
+def _save_mail(
+    store: Store,
+    client: IMAPClient,
+    account: ImapAccount,
+    key: FolderKey,
+    uid: int,
+    head: bytes,
+    folder: ImapFolder,
 ) -> bool:
-    store.archive_raw(data)
+    """Archive one mail, then record it and advance last_uid in one transaction.
+
+    `head` is the mail's first PIECE bytes; a mail that fills them is fetched on
+    piece by piece, each piece written to the archive as it arrives."""
+    if len(head) < PIECE:
+        with stage("archive"):
+            sha = store.archive_raw(head)
+        size = len(head)
+    else:
+        log.info("%s: %s UID %d is larger than %d MB: fetching it piece by piece",
+                 account.where, key.folder, uid, PIECE // 2**20)  # fmt: skip
+        try:
+            with stage("fetch"):
+                sha, size = store.archive_stream(
+                    chain([head], fetch_rest(client, account, uid, len(head)))
+                )
+        except MailboxError as exc:
+            state.save_fetch_failure(store, key, [uid])
+            if isinstance(exc, MailboxUnreachable):
+                raise
+            raise MailboxUnreachable(exc.message, *exc.context) from None
     _crash_point("after_archive")
 
     def advance(db: sqlite3.Connection, _sha: str) -> None:
         state.record_mail(db, key, uid, folder.after)
         _crash_point("mid_transaction")
 
-    _sha, is_new = store.save_raw(key.source, key.mail_key(uid), data, then=advance)
-    return is_new
+    with stage("archive"):
+        return store.record_archived(key.source, key.mail_key(uid), sha, size, then=advance)
 
 
 def _skip_unreadable(

@@ -30,8 +30,6 @@ from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.config import Config
 from pipeline.process import Rulebook
-from pipeline.report import write_report
-from pipeline.send import send_weekly_report
 from pipeline.store import Store, now_iso
 
 log = logging.getLogger(__name__)
@@ -159,6 +157,8 @@ def write_workbooks(
 ) -> tuple[Path | None, list[Path]]:
     """Write the 累计 workbook (unless `always` is off and it is up to date) and
     every missing weekly one; return (累计 path or None, weekly paths)."""
+    from pipeline.report import write_report  # pandas: loaded only once mail is processed
+
     cumulative = None
     if always or cumulative_stale(store):
         cumulative = write_report(store, config, book)
@@ -169,6 +169,8 @@ def write_workbooks(
 def write_missing_weeks(store: Store, config: Config, book: Rulebook, now: datetime) -> list[Path]:
     """Write each missing weekly workbook; hand the latest one to the mail-out job
     if it was due less than a week ago (a backfill of old weeks mails nothing)."""
+    from pipeline.report import write_report
+
     written = []
     for week in missing_weeks(store, config, now):
         path = write_report(store, config, book, week=week.label)
@@ -184,5 +186,7 @@ def _mail_weekly(config: Config, week: DueWeek, now: datetime) -> None:
     """Mail the week's workbook to the officials ([send] report; off by default)."""
     if not config.send.report:
         return
+    from pipeline.send import send_weekly_report
+
     result = send_weekly_report(config, week.label, now=now)
     log.info("weekly workbook %s mail-out: %s", week.label, result)

@@ -30,12 +30,9 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
-from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -55,6 +52,7 @@ from pipeline.schedule import (
     write_missing_weeks,
 )
 from pipeline.send import send_receipts, send_reminders
+from pipeline.signals import stop_on_signals
 from pipeline.store import Store
 
 log = logging.getLogger(__name__)
@@ -69,30 +67,6 @@ ONE_AT_A_TIME = {"coalesce": True, "max_instances": 1}
 
 class _Interrupted(BaseException):
     """Raised by the signal handler to leave the scheduler's main loop."""
-
-
-@contextmanager
-def stop_on_signals(
-    stop: threading.Event, on_stop: Callable[[], None] | None = None
-) -> Iterator[threading.Event]:
-    """While inside, SIGTERM and SIGINT set `stop` (then call `on_stop`) instead of killing."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if stop.is_set():
-            log.info("%s again: still stopping", name)
-            return
-        log.info("%s: stopping after the mail in hand", name)
-        stop.set()
-        if on_stop is not None:
-            on_stop()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield stop
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 class Service:

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,6 +213,29 @@ class Store:
             _write_atomic(target, data)
         return sha
 
+    def archive_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        """Write a mail to the archive piece by piece, as the pieces arrive, so that a
+        mail with a 50 MB attachment is never whole in memory; return (sha256, size)."""
+        self.archive.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.archive, prefix=".tmp-")
+        digest, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    fh.write(chunk)
+                    size += len(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            sha = digest.hexdigest()
+            target = self.archive / sha[:2] / f"{sha}.eml"
+            target.parent.mkdir(exist_ok=True)
+            os.replace(tmp, target)  # the same name means the same bytes: replacing is harmless
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha, size
+
     def save_raw(
         self,
         source: str,
@@ -228,12 +251,23 @@ class Store:
         advances its sync state there, so both commit or neither does).
         """
         sha = self.archive_raw(data)
+        return sha, self.record_archived(source, key, sha, len(data), then)
+
+    def record_archived(
+        self,
+        source: str,
+        key: str,
+        sha: str,
+        size: int,
+        then: Callable[[sqlite3.Connection, str], None] | None = None,
+    ) -> bool:
+        """Record a mail already in the archive (see save_raw); whether it is new."""
         rel = Path(sha[:2]) / f"{sha}.eml"
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO mails (sha256, path, size, source, source_key, archived_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (sha, str(rel), len(data), source, key, now_iso()),
+                (sha, str(rel), size, source, key, now_iso()),
             )
             db.execute(
                 "INSERT OR IGNORE INTO seen (source, key, sha256, seen_at) VALUES (?, ?, ?, ?)",
@@ -242,7 +276,7 @@ class Store:
             is_new = cur.rowcount == 1
             if then is not None:
                 then(db, sha)
-        return sha, is_new
+        return is_new
 
     def raw_path(self, sha: str) -> Path:
         row = self.db.execute("SELECT path FROM mails WHERE sha256 = ?", (sha,)).fetchone()

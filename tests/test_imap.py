@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
-from pipeline.imap import CountingIMAPClient
+from pipeline.imap import PIECE, CountingIMAPClient
 from pipeline.models import PollResult
 from pipeline.runner import open_store, poll_mailbox, run_once
 from tests.conftest import Workspace
@@ -349,3 +349,54 @@ def test_move_without_the_move_capability(workspace: Workspace) -> None:
         assert server.flags("INBOX") == {1: frozenset({b"\\Deleted"}), 2: frozenset()}
     finally:
         server.close()
+
+
+def test_a_mail_larger_than_one_piece_is_streamed_to_the_archive_byte_for_byte(
+    workspace: Workspace, dovecot: Dovecot
+) -> None:
+    """A mail over PIECE bytes is fetched piece by piece into the archive: the stored
+    file is exactly what the server holds, and a batch never holds it whole."""
+    small, big = report_mail(0), report_mail(1, size=2 * PIECE + 1000)
+    dovecot.append("INBOX", small)
+    dovecot.append("INBOX", big)
+    with dovecot.client() as client:
+        client.select_folder("INBOX", readonly=True)
+        served = {uid: d[b"BODY[]"] for uid, d in client.fetch([1, 2], ["BODY.PEEK[]"]).items()}
+    assert len(served[2]) > 2 * PIECE  # three pieces: two full, one short
+    use_imap(workspace, dovecot)
+
+    result = run_once(workspace.config)
+
+    assert (result.new_mails, result.processed, result.failed) == (2, 2, 0)
+    stored = Stored(workspace)
+    archived = sorted(p.read_bytes() for p in stored.archive.rglob("*.eml"))
+    assert archived == sorted(served.values())
+    assert not list(stored.archive.rglob(".tmp-*"))
+    assert stored.message_ids() == ["<report-0@jiangbei.example>", "<report-1@jiangbei.example>"]
+
+
+def test_a_connection_cut_inside_a_streamed_mail_loses_nothing(
+    workspace: Workspace, dovecot: Dovecot
+) -> None:
+    big = report_mail(0, size=2 * PIECE + 1000)
+    dovecot.append("INBOX", big)
+    proxy = TcpProxy(dovecot.host, dovecot.port)
+    use_imap(workspace, dovecot, port=proxy.port)
+    # the server dies halfway through the second piece of the mail
+    proxy.arm(f"BODY.PEEK[]<{PIECE}.".encode(), PIECE // 2, dovecot.kill)
+
+    broken = poll(workspace)
+
+    assert proxy.fired.is_set()
+    assert broken.errors and broken.new_mails == 0
+    stored = Stored(workspace)
+    assert stored.count("mails") == 0 and stored.archived_files() == 0
+    assert not list(stored.archive.rglob(".tmp-*"))  # no half-written mail left behind
+    dovecot.start()
+    fixed = poll(workspace)
+    assert (fixed.new_mails, fixed.errors) == (1, ())
+    with dovecot.client() as client:
+        client.select_folder("INBOX", readonly=True)
+        served = client.fetch([1], ["BODY.PEEK[]"])[1][b"BODY[]"]
+    assert [p.read_bytes() for p in stored.archive.rglob("*.eml")] == [served]
+    proxy.close()
