@@ -166,8 +166,13 @@ def fetch_mails(
     """
     with _talking(account, "fetch"):
         data = client.fetch(list(uids), [f"BODY.PEEK[]<0.{piece}>"])
-    key = b"BODY[]<0>"
-    return {uid: item[key] for uid, item in data.items() if item.get(key) is not None}
+    out = {}
+    for uid, item in data.items():
+        # a server that ignores the <0.piece> part answers with the whole BODY[]
+        body = item.get(b"BODY[]<0>", item.get(b"BODY[]"))
+        if body is not None:
+            out[uid] = body
+    return out
 
 
 def fetch_rest(
