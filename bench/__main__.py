@@ -13,7 +13,8 @@ Maildir of the real Dovecot the tests use (tests/dovecot.py; needs
   UID FETCH of the same folder + the plain extraction of the same files
   (pdftotext; word/document.xml out of the zip), on every core;
 * idle poll of a folder of 100 and of 10,000 mails: seconds, IMAP commands;
-* retag of the season, against the extract stage inside it;
+* retag of the season, against mailroll's own extraction of the stored mails
+  (parse + read every attachment, on every core, no tagging: bench/extraction.py);
 * the workbook of the season, and of 120 units x 2,000 submissions
   (bench/report_workbook.py);
 * peak RSS of the process tree for a run with a 50 MB attachment (bench/rss.py).
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import Corpus, load_corpus
+from bench.extraction import extraction_pass
 from bench.mailbox import fill_maildir
 from bench.rss import peak_tree_rss_mb
 from pipeline import timings
@@ -254,6 +256,7 @@ def measure(corpus: Corpus, runs: int, only: set[str]) -> dict[str, Any]:
             out["backfill"] = median(runs, lambda: backfill(server, work / f"b{next(counter)}"))
             config_path = Path(out["backfill"].pop("config"))
             out["retag"] = median(runs, lambda: retag_season(config_path))
+            out["extraction"] = median(runs, lambda: extraction_pass(config_path))
             out["workbook_season"] = median(runs, lambda: workbook_season(config_path))
         if "workbook" in only:
             out["workbook_120x2000"] = workbook_120(work / "w120", runs)
@@ -280,12 +283,12 @@ def _rss_once(ws: Workspace, fresh: Path) -> dict[str, Any]:
 
 def ratios(out: dict[str, Any]) -> dict[str, float]:
     floor = out["floor_fetch"]["seconds"] + out["floor_extract"]["seconds"]
-    extract = out["retag"]["stages"].get("extract", 0.0)
     return {
         "backfill / (fetch + plain extraction)": out["backfill"]["seconds"] / floor,
         "idle poll 10,000 / 100": out["idle_poll_10000"]["seconds"]
         / out["idle_poll_100"]["seconds"],
-        "retag / its extract stage": out["retag"]["seconds"] / extract if extract else float("nan"),
+        "retag / extraction of the stored mail": out["retag"]["seconds"]
+        / out["extraction"]["seconds"],
         "retag / plain extraction": out["retag"]["seconds"] / out["floor_extract"]["seconds"],
     }
 
@@ -308,9 +311,11 @@ def table(out: dict[str, Any]) -> str:
         ("idle poll, 10,000 mails", f"{i2['seconds'] * 1000:.0f} ms, {i2['commands']} commands",
          f"{i1['seconds'] * 1000:.0f} ms", f"{f['idle poll 10,000 / 100']:.2f}", "≤ 1.2"),
         ("retag of the season", f"{r['seconds']:.1f} s",
-         f"{r['stages'].get('extract', 0):.1f} s extract", f"{f['retag / its extract stage']:.2f}",
-         "≤ 1.5"),
+         f"{out['extraction']['seconds']:.1f} s",
+         f"{f['retag / extraction of the stored mail']:.2f}", "≤ 1.5"),
         ("  stages (s, summed over workers)", rstages, "", "", ""),
+        ("  yardstick: parse + read the stored mails", f"{out['extraction']['seconds']:.1f} s",
+         "", "", ""),
         ("workbook, season", f"{out['workbook_season']['seconds']:.2f} s", "", "", ""),
         ("workbook, 120 units x 2,000", f"{out['workbook_120x2000']['seconds']:.2f} s", "3 s",
          f"{out['workbook_120x2000']['seconds'] / 3:.2f}", "≤ 1"),

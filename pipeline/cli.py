@@ -257,12 +257,21 @@ def _explain(sub: object, book: object) -> None:
 
 
 @main.command(name="retag")
+@click.option(
+    "--reread",
+    is_flag=True,
+    help="Parse every archived mail and read its attachments again, instead of "
+    "reusing the text stored when it was first processed.",
+)
 @click.pass_context
-def retag_cmd(ctx: click.Context) -> None:
-    """Re-run parse → tag on every stored mail with the current rules/ and roster.
+def retag_cmd(ctx: click.Context, reread: bool) -> None:
+    """Tag every stored mail again with the current rules/ and roster.
 
     Use after editing rules/categories.toml or rules/roster.toml; the mailbox
-    is not touched. Then run `mailroll report` for a fresh workbook.
+    is not touched. The text read from each mail when it was first processed
+    is reused; it is read again from the archived mail after an upgrade of
+    mailroll, a change to [limits], or with --reread. Then run `mailroll
+    report` for a fresh workbook.
 
     \b
     Example:
@@ -276,7 +285,7 @@ def retag_cmd(ctx: click.Context) -> None:
             RunLock(config.service.lock, "retag"),
             stop_on_signals(stop),
         ):
-            done, failed = retag(config, should_stop=stop.is_set)
+            done, failed = retag(config, should_stop=stop.is_set, reread=reread)
     except AlreadyRunning as exc:
         click.echo(f"mailroll: {exc}", err=True)
         sys.exit(EXIT_BUSY)

@@ -73,8 +73,26 @@ def extraction_limits(limits: ConfigLimits) -> Limits:
     )
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a mail says before any rule is applied: the documents read from its body and
+    attachments, its photos, and the problems met reading them. Editing rules/ does not
+    change it, so `mailroll retag` tags the stored Reading instead of reading again."""
+
+    documents: tuple[Document, ...]
+    photos: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+
 def process_message(message: Message, book: Rulebook, limits: Limits | None = None) -> Submission:
     """Work out unit, categories, figures and problems for one parsed mail."""
+    reading = read_message(message, limits)
+    with stage("tag"):
+        return tag_reading(message, reading, book)
+
+
+def read_message(message: Message, limits: Limits | None = None) -> Reading:
+    """Read the body and every attachment of a parsed mail (each file in the sandbox)."""
     limits = limits or Limits()
     documents: list[Document] = []
     photos: list[str] = []
@@ -95,17 +113,14 @@ def process_message(message: Message, book: Rulebook, limits: Limits | None = No
         problems.extend(got.problems)
     if not documents and not photos:
         problems.append(Problem("邮件", "邮件中没有可读取的正文或附件", "请打开原始邮件人工查看"))
-    with stage("tag"):
-        return _identify_and_tag(message, documents, photos, problems, book)
+    return Reading(tuple(documents), tuple(photos), tuple(problems))
 
 
-def _identify_and_tag(
-    message: Message,
-    documents: list[Document],
-    photos: list[str],
-    problems: list[Problem],
-    book: Rulebook,
-) -> Submission:
+def tag_reading(message: Message, reading: Reading, book: Rulebook) -> Submission:
+    """Identify the unit and tag every document of a mail already read.
+
+    Only the names of `message.attachments` are used, never their bytes."""
+    documents, photos = list(reading.documents), list(reading.photos)
     unit = identify(
         book.roster,
         sender=message.sender,
@@ -114,7 +129,7 @@ def _identify_and_tag(
         filenames=[a.filename for a in message.attachments] + _inner_names(documents, photos),
         texts=[d.text for d in documents if d.filetype != "body"] + [message.body],
     )
-    return _submission(unit, documents, photos, problems, book, message.subject)
+    return _submission(unit, documents, photos, list(reading.problems), book, message.subject)
 
 
 def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Submission:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,8 +22,16 @@ from pipeline.fanout import process_in_workers, workers_for
 from pipeline.imap_poll import poll_imap
 from pipeline.models import Message, PollResult, Problem, Submission
 from pipeline.parse import parse_file
-from pipeline.process import Rulebook, extraction_limits, load_rulebook, process_message
+from pipeline.process import (
+    Reading,
+    Rulebook,
+    extraction_limits,
+    load_rulebook,
+    read_message,
+    tag_reading,
+)
 from pipeline.progress import progress
+from pipeline.readings import dump_reading, load_reading, reading_version
 from pipeline.schedule import write_workbooks
 from pipeline.sources import fetch_maildir
 from pipeline.store import Store, StoredMail
@@ -44,6 +53,7 @@ class Outcome:
     message: Message | None = None
     submission: Submission | None = None
     problem: Problem | None = None
+    reading: tuple[str, bytes] | None = None  # (version, data) to store, when newly read
 
 
 @dataclass(frozen=True)
@@ -123,10 +133,19 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
     """The guard: parse and process one archived mail; whatever fails becomes a Problem.
 
     Touches no database, so it can run in a worker process (pipeline.fanout)."""
+    limits = extraction_limits(config.limits)
+    stored = None
     try:
-        with stage("parse"):
-            message = parse_file(mail.path, config.campaign.timezone)
-        submission = process_message(message, book, extraction_limits(config.limits))
+        kept = _kept_reading(mail)
+        if kept is not None:
+            message, reading = kept
+        else:
+            with stage("parse"):
+                message = parse_file(mail.path, config.campaign.timezone)
+            reading = read_message(message, limits)
+            stored = (reading_version(limits), dump_reading(message, reading))
+        with stage("tag"):
+            submission = tag_reading(message, reading, book)
     except ParseError as exc:
         log.warning("mail %s could not be parsed: %s", mail.sha256[:12], exc)
         return Outcome(
@@ -144,7 +163,19 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
             )
         )
     # the attachments' bytes are not stored with the result: do not carry them around
-    return Outcome(replace(message, attachments=()), submission)
+    return Outcome(replace(message, attachments=()), submission, reading=stored)
+
+
+def _kept_reading(mail: StoredMail) -> tuple[Message, Reading] | None:
+    """The mail's stored Reading, if retag handed one over and it is intact."""
+    if mail.reading is None:
+        return None
+    try:
+        return load_reading(mail.reading)
+    except (ValueError, KeyError, TypeError, zlib.error) as exc:
+        log.warning("stored reading of mail %s is damaged (%s): reading the mail again",
+                    mail.sha256[:12], exc)  # fmt: skip
+        return None
 
 
 def record_outcome(store: Store, mail: StoredMail, outcome: Outcome) -> bool:
@@ -154,7 +185,7 @@ def record_outcome(store: Store, mail: StoredMail, outcome: Outcome) -> bool:
             assert outcome.problem is not None
             store.save_failure(mail.sha256, outcome.problem)
             return False
-        store.save_submission(mail.sha256, outcome.message, outcome.submission)
+        store.save_submission(mail.sha256, outcome.message, outcome.submission, outcome.reading)
     return True
 
 
@@ -174,33 +205,46 @@ def _process_all(
     book: Rulebook,
     label: str,
     should_stop: ShouldStop,
+    prepare: Callable[[StoredMail], StoredMail] = lambda mail: mail,
 ) -> tuple[int, int]:
+    """Process `mails`, each passed through `prepare` just before it is handed out."""
     done = failed = 0
     workers = workers_for(len(mails))
     if workers:
         log.info("%s: %d mails in %d worker processes", label, len(mails), workers)
-        shown = progress(mails, label, log)  # counts mails as they are handed out
+        shown = map(prepare, progress(mails, label, log))  # counted as they are handed out
         done, failed, handed = process_in_workers(store, shown, book, config, workers, should_stop)
         mails = mails[handed:]
     for mail in progress(mails, label, log):
         if should_stop():
             break
-        if process_one(store, mail, book, config):
+        if process_one(store, prepare(mail), book, config):
             done += 1
         else:
             failed += 1
     return done, failed
 
 
-def retag(config: Config, should_stop: ShouldStop = _never) -> tuple[int, int]:
-    """Re-run parse → tag on every stored mail with the current rules and roster."""
+def retag(
+    config: Config, should_stop: ShouldStop = _never, reread: bool = False
+) -> tuple[int, int]:
+    """Tag every stored mail again with the current rules and roster.
+
+    A mail is tagged from its stored Reading (pipeline.readings) when that was read
+    by this mailroll with these [limits]; otherwise, or with `reread`, the archived
+    raw mail is parsed and its attachments read again."""
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
+    version = reading_version(extraction_limits(config.limits))
+
+    def with_reading(mail: StoredMail) -> StoredMail:
+        return mail if reread else replace(mail, reading=store.reading(mail.sha256, version))
+
     try:
         mails = store.all_mails()
         for mail in mails:
             store.reset_attempts(mail.sha256)
-        return _process_all(store, mails, config, book, "retag", should_stop)
+        return _process_all(store, mails, config, book, "retag", should_stop, with_reading)
     finally:
         store.close()
 

@@ -152,6 +152,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX workbooks_kind_period ON workbooks(kind, period);
     """,
+    # 5: what each processed mail says before any rule (pipeline.readings): retag reuses it
+    """
+    CREATE TABLE readings (
+        sha256  TEXT PRIMARY KEY REFERENCES mails(sha256),
+        version TEXT NOT NULL,                 -- mailroll and [limits] that read it
+        data    BLOB NOT NULL                  -- zlib-compressed JSON
+    );
+    """,
 )
 
 
@@ -168,6 +176,7 @@ class StoredMail:
     sha256: str
     path: Path
     attempts: int
+    reading: bytes | None = None  # its stored Reading, when retag may reuse it
 
 
 class Store:
@@ -295,6 +304,13 @@ class Store:
         rows = self.db.execute("SELECT sha256, path, attempts FROM mails ORDER BY rowid").fetchall()
         return [StoredMail(r["sha256"], self.archive / r["path"], r["attempts"]) for r in rows]
 
+    def reading(self, sha: str, version: str) -> bytes | None:
+        """The stored Reading of a mail, if it was read by `version` (see pipeline.readings)."""
+        row = self.db.execute(
+            "SELECT data FROM readings WHERE sha256 = ? AND version = ?", (sha, version)
+        ).fetchone()
+        return None if row is None else bytes(row["data"])
+
     def begin_attempt(self, sha: str) -> int:
         """Count an attempt before processing, so a mail that kills the process is not
         retried forever; return the number of attempts including this one."""
@@ -308,11 +324,19 @@ class Store:
 
     # -- results ----------------------------------------------------------
 
-    def save_submission(self, sha: str, message: Message, sub: Submission) -> None:
-        """Replace everything known about one mail with a fresh result, atomically."""
+    def save_submission(
+        self, sha: str, message: Message, sub: Submission, reading: tuple[str, bytes] | None = None
+    ) -> None:
+        """Replace everything known about one mail with a fresh result, atomically;
+        `reading` is (version, data) of what the mail says (pipeline.readings), if new."""
         unit = sub.unit.unit
         with self.transaction() as db:
             _clear_results(db, sha)
+            if reading is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO readings (sha256, version, data) VALUES (?, ?, ?)",
+                    (sha, *reading),
+                )
             db.execute(
                 "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
