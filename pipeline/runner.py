@@ -241,9 +241,8 @@ def retag(
         return mail if reread else replace(mail, reading=store.reading(mail.sha256, version))
 
     try:
+        store.reset_attempts()
         mails = store.all_mails()
-        for mail in mails:
-            store.reset_attempts(mail.sha256)
         return _process_all(store, mails, config, book, "retag", should_stop, with_reading)
     finally:
         store.close()

@@ -319,8 +319,13 @@ class Store:
             row = db.execute("SELECT attempts FROM mails WHERE sha256 = ?", (sha,)).fetchone()
         return int(row["attempts"])
 
-    def reset_attempts(self, sha: str) -> None:
-        self.db.execute("UPDATE mails SET attempts = 0 WHERE sha256 = ?", (sha,))
+    def reset_attempts(self, sha: str | None = None) -> None:
+        """Forget the attempts counted for one mail, or (None) for every mail."""
+        with self.transaction() as db:
+            if sha is None:
+                db.execute("UPDATE mails SET attempts = 0")
+            else:
+                db.execute("UPDATE mails SET attempts = 0 WHERE sha256 = ?", (sha,))
 
     # -- results ----------------------------------------------------------
 
