@@ -1,11 +1,12 @@
 """A mail's Reading (its documents, photos and reading problems), stored for retag.
 
-Reading a season's attachments again costs more than tagging them, and editing
-rules/ changes neither, so each processed mail's Reading is stored (zlib-compressed
-JSON, table `readings`) with the version of what read it: mailroll's own version
-and the extraction limits of config.toml. `mailroll retag` tags the stored Reading
-when the version matches, and reads the archived raw mail again when it does not
-(after an upgrade, or a change to [limits]) or when asked to (`--reread`).
+Parsing a season's mail and reading every attachment again is a third of a
+backfill's work, and editing rules/ changes none of it, so each processed mail's
+Reading is stored (zlib-compressed JSON, table `readings`) with the version of
+what read it: mailroll's own version and the extraction limits of config.toml.
+`mailroll retag` tags the stored Reading when the version matches, and reads the
+archived raw mail again when it does not (after an upgrade, or a change to
+[limits]) or when asked to (`--reread`).
 """
 
 from __future__ import annotations
