@@ -219,7 +219,7 @@ class Store:
         sha = sha256_of(data)
         target = self.archive / sha[:2] / f"{sha}.eml"
         if not target.exists():
-            _write_atomic(target, data)
+            self.archive_stream([data])
         return sha
 
     def archive_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
@@ -478,17 +478,3 @@ def _insert_problem(db: sqlite3.Connection, sha: str | None, stage: str, p: Prob
 
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict))
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

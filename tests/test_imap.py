@@ -351,26 +351,35 @@ def test_move_without_the_move_capability(workspace: Workspace) -> None:
         server.close()
 
 
+def served(dovecot: Dovecot, uids: list[int]) -> list[bytes]:
+    """INBOX's mails `uids` exactly as the server hands them out, in one plain FETCH."""
+    with dovecot.client() as client:
+        client.select_folder("INBOX", readonly=True)
+        got = client.fetch(uids, ["BODY.PEEK[]"])
+    return [got[uid][b"BODY[]"] for uid in uids]
+
+
 def test_a_mail_larger_than_one_piece_is_streamed_to_the_archive_byte_for_byte(
-    workspace: Workspace, dovecot: Dovecot
+    workspace: Workspace, dovecot: Dovecot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A mail over PIECE bytes is fetched piece by piece into the archive: the stored
-    file is exactly what the server holds, and a batch never holds it whole."""
+    """A mail over PIECE bytes is fetched piece by piece into the archive, and the
+    stored file is exactly what the server holds."""
     small, big = report_mail(0), report_mail(1, size=2 * PIECE + 1000)
     dovecot.append("INBOX", small)
     dovecot.append("INBOX", big)
-    with dovecot.client() as client:
-        client.select_folder("INBOX", readonly=True)
-        served = {uid: d[b"BODY[]"] for uid, d in client.fetch([1, 2], ["BODY.PEEK[]"]).items()}
-    assert len(served[2]) > 2 * PIECE  # three pieces: two full, one short
+    whole = served(dovecot, [1, 2])
+    assert len(whole[1]) > 2 * PIECE  # three pieces: two full, one short
     use_imap(workspace, dovecot)
 
-    result = run_once(workspace.config)
+    with caplog.at_level("INFO", "pipeline.imap_poll"):
+        result = run_once(workspace.config)
 
     assert (result.new_mails, result.processed, result.failed) == (2, 2, 0)
+    assert "UID 2 is larger than 4 MB: fetching it piece by piece" in caplog.text
+    assert "UID 1 is larger" not in caplog.text
     stored = Stored(workspace)
     archived = sorted(p.read_bytes() for p in stored.archive.rglob("*.eml"))
-    assert archived == sorted(served.values())
+    assert archived == sorted(whole)
     assert not list(stored.archive.rglob(".tmp-*"))
     assert stored.message_ids() == ["<report-0@jiangbei.example>", "<report-1@jiangbei.example>"]
 
@@ -395,8 +404,5 @@ def test_a_connection_cut_inside_a_streamed_mail_loses_nothing(
     dovecot.start()
     fixed = poll(workspace)
     assert (fixed.new_mails, fixed.errors) == (1, ())
-    with dovecot.client() as client:
-        client.select_folder("INBOX", readonly=True)
-        served = client.fetch([1], ["BODY.PEEK[]"])[1][b"BODY[]"]
-    assert [p.read_bytes() for p in stored.archive.rglob("*.eml")] == [served]
+    assert [p.read_bytes() for p in stored.archive.rglob("*.eml")] == served(dovecot, [1])
     proxy.close()
