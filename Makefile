@@ -28,6 +28,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	MAILROLL_REQUIRE_DOVECOT=1 $(BIN)/python -m pytest -q
 
 lint: install-test

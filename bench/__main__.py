@@ -45,8 +45,8 @@ from bench.rss import peak_tree_rss_mb
 from pipeline import timings
 from pipeline.config import load_config
 from pipeline.process import load_rulebook
-from pipeline.runner import open_store, poll_mailbox, process_pending, retag
-from pipeline.schedule import write_workbooks
+from pipeline.service.runner import open_store, poll_mailbox, process_pending, retag
+from pipeline.service.schedule import write_workbooks
 from tests.conftest import Workspace
 from tests.dovecot import Dovecot
 from tests.imap_helpers import use_imap
@@ -202,7 +202,8 @@ def workbook_season(config_path: Path) -> dict[str, Any]:
 def workbook_120(root: Path, runs: int) -> dict[str, Any]:
     """The 累计 workbook of 120 units x 2,000 submissions (bench/report_workbook.py)."""
     from bench.report_workbook import build
-    from pipeline.report import Scope, load, write_scope
+    from pipeline.rollup.data import Scope, load
+    from pipeline.rollup.report import write_scope
 
     root.mkdir(parents=True)
     config_path, book = build(root, 120, 2000)

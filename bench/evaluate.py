@@ -37,8 +37,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from pipeline.models import CATEGORY_IDS, FIGURE_KEYS  # noqa: E402
-from pipeline.process import analyse  # noqa: E402
-from pipeline.tagging import Rules, load_rules  # noqa: E402
+from pipeline.tag import (  # noqa: E402
+    Rules,
+    analyse,
+    load_rules,
+)
 
 
 @dataclass(frozen=True)

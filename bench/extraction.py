@@ -17,7 +17,7 @@ from pipeline.config import load_config
 from pipeline.extract.sandbox import mp_context
 from pipeline.parse import parse_file
 from pipeline.process import extraction_limits, read_message
-from pipeline.runner import open_store
+from pipeline.service.runner import open_store
 
 
 def _read_one(job: tuple[Path, Any, Any]) -> int:

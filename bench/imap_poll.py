@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.runner import open_store, poll_mailbox
+from pipeline.service.runner import open_store, poll_mailbox
 from tests.conftest import Workspace
 from tests.dovecot import Dovecot
 from tests.imap_helpers import report_mail, use_imap

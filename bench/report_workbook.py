@@ -20,7 +20,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pipeline.campaigns import parse_week
 from pipeline.config import load_config
 from pipeline.models import (
     CATEGORY_IDS,
@@ -35,8 +34,10 @@ from pipeline.models import (
     UnitMatch,
 )
 from pipeline.process import Rulebook, load_rulebook
-from pipeline.report import Scope, load, select, write_scope
-from pipeline.sheets import build_sheets
+from pipeline.rollup.campaigns import parse_week
+from pipeline.rollup.data import Scope, load, select
+from pipeline.rollup.report import write_scope
+from pipeline.rollup.sheets import build_sheets
 from pipeline.store import Store
 from pipeline.units import Roster
 

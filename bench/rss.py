@@ -79,7 +79,7 @@ def peak_tree_rss_mb(config: Path) -> dict[str, float]:
 if __name__ == "__main__":
     from pipeline.config import load_config
     from pipeline.extract import sandbox
-    from pipeline.runner import run_once
+    from pipeline.service.runner import run_once
 
     result = run_once(load_config(Path(sys.argv[1])))
     if sandbox._default_pool is not None:

@@ -19,12 +19,11 @@ import time
 from pathlib import Path
 
 from bench.corpus import _season_chunk
-from pipeline import passages, segment
 from pipeline.extract import Limits, extract
-from pipeline.figures import figures
 from pipeline.parse import parse
-from pipeline.summary import summarize
-from pipeline.tagging import Rules, load_rules, tag
+from pipeline.tag import Rules, load_rules, passages, segment, tag
+from pipeline.tag.figures import figures
+from pipeline.tag.summary import summarize
 
 REPO = Path(__file__).resolve().parent.parent
 

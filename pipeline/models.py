@@ -195,3 +195,27 @@ class PollResult:
     new_mails: int = 0
     imap_commands: int = 0  # commands sent to IMAP servers (0 for a local folder)
     errors: tuple[str, ...] = ()  # one line per account or folder that could not be read
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one attachment may cost; config.toml's [limits] fills these in."""
+
+    max_attachment_bytes: int = 30 * 2**20  # a single file (also each file inside an archive)
+    max_message_bytes: int = 100 * 2**20  # all attachments of one mail together
+    timeout_s: float = 60.0  # wall-clock time to read one file, in the worker
+    memory_mb: int = 1024  # address space of the worker process
+    max_depth: int = 3  # archives/forwarded mails inside archives/forwarded mails ...
+    max_entries: int = 1000  # files in one archive
+    max_expanded_bytes: int = 200 * 2**20  # everything unpacked from one attachment
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a mail says before any rule is applied: the documents read from its body and
+    attachments, its photos, and the problems met reading them. Editing rules/ does not
+    change it, so `mailroll retag` tags the stored Reading instead of reading again."""
+
+    documents: tuple[Document, ...]
+    photos: tuple[str, ...]
+    problems: tuple[Problem, ...]

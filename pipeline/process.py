@@ -12,19 +12,17 @@ from pathlib import Path
 
 from pipeline.config import Limits as ConfigLimits
 from pipeline.extract import IMAGE_TYPES, Limits, detect_type, extract
-from pipeline.figures import figures
 from pipeline.models import (
-    Analysis,
     Document,
     DocumentResult,
     Message,
     Problem,
+    Reading,
     Submission,
     UnitMatch,
 )
 from pipeline.parse import parse
-from pipeline.summary import summarize
-from pipeline.tagging import Rules, load_rules, tag
+from pipeline.tag import Rules, analyse, load_rules
 from pipeline.timings import stage
 from pipeline.units import Roster, identify, load_roster
 
@@ -50,19 +48,6 @@ def load_rulebook(rules_dir: Path) -> Rulebook:
     )
 
 
-def analyse(text: str, rules: Rules, title: str = "") -> Analysis:
-    """Kind, categories with evidence, figures and summary of one text.
-
-    `title` (the mail subject, or the file name) helps tell a notice from a report."""
-    tagging = tag(text, rules, title)
-    return Analysis(
-        kind=tagging.kind,
-        tags=tagging.tags,
-        figures=figures(tagging.counted),
-        summary=summarize(text, tagging.tags),
-    )
-
-
 def extraction_limits(limits: ConfigLimits) -> Limits:
     """The extraction limits from config.toml's [limits]."""
     return Limits(
@@ -71,17 +56,6 @@ def extraction_limits(limits: ConfigLimits) -> Limits:
         timeout_s=limits.extract_timeout_s,
         memory_mb=limits.extract_memory_mb,
     )
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What a mail says before any rule is applied: the documents read from its body and
-    attachments, its photos, and the problems met reading them. Editing rules/ does not
-    change it, so `mailroll retag` tags the stored Reading instead of reading again."""
-
-    documents: tuple[Document, ...]
-    photos: tuple[str, ...]
-    problems: tuple[Problem, ...]
 
 
 def process_message(message: Message, book: Rulebook, limits: Limits | None = None) -> Submission:

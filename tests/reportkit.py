@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from pipeline.runner import run_once
+from pipeline.service.runner import run_once
 from tests.builders import CHINA, make_docx, make_mail
 from tests.conftest import Workspace
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pipeline.config import load_config
-from pipeline.runner import open_store
+from pipeline.service.runner import open_store
 from tests.builders import CHINA, make_mail
 from tests.conftest import REPO
 from tests.dovecot import Dovecot

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pipeline import campaigns as cal
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import ConfigError, SendError
-from pipeline.templates import load_template
+from pipeline.mailout.templates import load_template
+from pipeline.rollup import campaigns as cal
 from tests.builders import CHINA
 from tests.conftest import REPO, Workspace
 

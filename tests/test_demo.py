@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from pipeline.runner import run_once
+from pipeline.service.runner import run_once
 from tests.conftest import REPO, Workspace, write_config
 
 

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from pipeline import fanout
-from pipeline.runner import open_store, poll, process_pending, retag
+from pipeline.service import workers as fanout
+from pipeline.service.runner import open_store, poll, process_pending, retag
 from pipeline.store import Store
 from tests.builders import make_docx, make_mail, make_pdf
 from tests.conftest import Workspace
@@ -68,7 +68,7 @@ def test_workers_write_the_same_rows_as_the_serial_loop(
     parallel, serial = Workspace(tmp_path / "a"), Workspace(tmp_path / "b")
     _season(parallel)
     _season(serial)
-    with caplog.at_level("INFO", "pipeline.runner"):
+    with caplog.at_level("INFO", "pipeline.service.runner"):
         got_parallel = _process(parallel)
     assert "24 mails in" in caplog.text and "worker processes" in caplog.text
     monkeypatch.setattr(fanout, "MIN_MAILS", 10**9)  # one mail at a time, in this process

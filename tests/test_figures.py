@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.figures import cn_number, figures
+from pipeline.tag.figures import cn_number, figures
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
-from pipeline.imap import PIECE, CountingIMAPClient
+from pipeline.fetch.imap import PIECE, CountingIMAPClient
 from pipeline.models import PollResult
-from pipeline.runner import open_store, poll_mailbox, run_once
+from pipeline.service.runner import open_store, poll_mailbox, run_once
 from tests.conftest import Workspace
 from tests.dovecot import Dovecot
 from tests.imap_helpers import FOLDER, Stored, TcpProxy, report_mail, use_imap
@@ -371,7 +371,7 @@ def test_a_mail_larger_than_one_piece_is_streamed_to_the_archive_byte_for_byte(
     assert len(whole[1]) > 2 * PIECE  # three pieces: two full, one short
     use_imap(workspace, dovecot)
 
-    with caplog.at_level("INFO", "pipeline.imap_poll"):
+    with caplog.at_level("INFO", "pipeline.fetch.poll"):
         result = run_once(workspace.config)
 
     assert (result.new_mails, result.processed, result.failed) == (2, 2, 0)

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from pipeline.cli import main
 from pipeline.config import ImapAccount, ImapFolder
-from pipeline.imap import login_hint
+from pipeline.fetch.imap import login_hint
 from tests.conftest import REPO, Workspace
 from tests.dovecot import Dovecot
 from tests.imap_helpers import FOLDER, report_mail, use_imap

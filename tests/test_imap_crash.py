@@ -2,7 +2,7 @@
 every mail stored exactly once, the after-action applied, and the workbook
 counting each submission once (mbsync-style interruption tests).
 
-The kill comes from the test-only hook in pipeline/imap_poll.py
+The kill comes from the test-only hook in pipeline/fetch/poll.py
 (MAILROLL_TEST_CRASH_AT=stage[:N]), so it lands exactly at the named point.
 """
 
@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from pipeline.config import load_config
-from pipeline.runner import run_once
+from pipeline.service.runner import run_once
 from tests.conftest import REPO, Workspace
 from tests.dovecot import Dovecot
 from tests.imap_helpers import FOLDER, Stored, report_mail, use_imap

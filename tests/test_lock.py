@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lock import AlreadyRunning, RunLock, read_holder
+from pipeline.service.lock import AlreadyRunning, RunLock, read_holder
 from tests.conftest import REPO
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from pipeline.lock import RunLock
+from pipeline.service.lock import RunLock
 lock = RunLock(Path(sys.argv[1]), "serve (poll)")
 lock.acquire()
 print("locked", flush=True)
@@ -69,7 +69,7 @@ def test_the_lock_of_a_killed_process_is_taken_over(
     dead = read_holder(tmp_path / "mailroll.lock")
     assert dead is not None and not dead.alive()  # what `mailroll status` calls a stale lock
     lock = RunLock(tmp_path / "mailroll.lock", "run --once")
-    with caplog.at_level(logging.WARNING, logger="pipeline.lock"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.service.lock"):
         lock.acquire()
     assert f"took over a stale lock: pid {holder.pid}" in caplog.text
     mine = read_holder(tmp_path / "mailroll.lock")
@@ -82,7 +82,7 @@ def test_a_cleanly_released_lock_is_taken_without_a_stale_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "var" / "mailroll.lock"
-    with caplog.at_level(logging.WARNING, logger="pipeline.lock"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.service.lock"):
         with RunLock(path, "retag"):
             assert read_holder(path) is not None
             with pytest.raises(AlreadyRunning):  # a second holder in the same process, too

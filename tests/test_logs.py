@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import ServiceConfig
-from pipeline.logs import MASK, unattended_logging
-from pipeline.runner import run_once
+from pipeline.service.logs import MASK, unattended_logging
+from pipeline.service.runner import run_once
 from tests.builders import make_mail
 from tests.conftest import REPO, Workspace
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.runner import open_store, run_once
+from pipeline.service.runner import open_store, run_once
 from tests.builders import CHINA, make_docx, make_gbk_mail, make_mail, make_pdf
 from tests.conftest import Workspace
 

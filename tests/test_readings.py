@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from pipeline.process import Reading
-from pipeline.readings import dump_reading, load_reading
-from pipeline.runner import retag
+from pipeline.models import Reading
+from pipeline.service.runner import retag
+from pipeline.store.readings import dump_reading, load_reading
 from tests.builders import make_docx, make_mail
 from tests.conftest import Workspace
 from tests.test_fanout import _process, _rows, _season, needs_two_cores

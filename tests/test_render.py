@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.process import load_rulebook
-from pipeline.report import write_report
-from pipeline.runner import open_store
+from pipeline.rollup.report import write_report
+from pipeline.service.runner import open_store
 from tests.builders import CHINA
 from tests.conftest import Workspace
 from tests.reportkit import processed

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.process import load_rulebook
-from pipeline.report import write_report
-from pipeline.runner import open_store
+from pipeline.rollup.report import write_report
+from pipeline.service.runner import open_store
 from tests.builders import CHINA, make_docx, make_mail
 from tests.conftest import Workspace
 from tests.reportkit import at, by_unit, processed, table

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.examples import check_example, load_example
 from pipeline.process import Rulebook
+from pipeline.tag.examples import check_example, load_example
 from tests.conftest import REPO
 
 EXAMPLES = sorted((REPO / "rules" / "examples").glob("*.toml"))

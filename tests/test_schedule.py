@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.runner import open_store, run_once
-from pipeline.schedule import cumulative_stale, due_weeks, missing_weeks, next_runs
+from pipeline.service.runner import open_store, run_once
+from pipeline.service.schedule import due_weeks, missing_weeks, next_runs
+from pipeline.store.workbooks import cumulative_stale
 from tests.builders import make_mail
 from tests.conftest import Workspace
 from tests.servicekit import installed_since

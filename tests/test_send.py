@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.errors import SendError
-from pipeline.outbox import Outgoing, save_claim
+from pipeline.mailout.outbox import Outgoing, save_claim
+from pipeline.mailout.send import send_receipts, send_reminders, send_weekly_report
 from pipeline.process import load_rulebook
-from pipeline.runner import open_store, run_once
-from pipeline.send import send_receipts, send_reminders, send_weekly_report
+from pipeline.service.runner import open_store, run_once
 from tests.builders import CHINA, make_mail
 from tests.conftest import Workspace
 from tests.reportkit import at, processed

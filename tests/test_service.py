@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 
 from pipeline.config import load_config
-from pipeline.runner import open_store
-from pipeline.schedule import save_workbook_record
-from pipeline.service import Service
+from pipeline.service.runner import open_store
+from pipeline.service.serve import Service
+from pipeline.store.workbooks import save_workbook_record
 from tests.reportkit import by_unit
 from tests.servicekit import (
     MAILBOX_KINDS,
@@ -252,7 +252,7 @@ def test_the_weekly_report_job_writes_what_is_due_and_records_its_run(
     service.weekly_report()  # nothing left to do
     assert count(db, "workbooks") == 3
 
-    with caplog.at_level(logging.INFO, logger="pipeline.service"):
+    with caplog.at_level(logging.INFO, logger="pipeline.service.serve"):
         service.reminders()
     # sending is off in this config: the job runs, is recorded, and mails nothing
     assert count(db, "runs", "command = 'reminders'") == 1

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from pipeline.passages import unwrap
-from pipeline.process import Rulebook, analyse
-from pipeline.summary import MAX_CHARS
+from pipeline.process import Rulebook
+from pipeline.tag import analyse
+from pipeline.tag.passages import unwrap
+from pipeline.tag.summary import MAX_CHARS
 from tests.conftest import REPO
 
 DOCS = sorted((REPO / "bench" / "devset").glob("*.txt"))

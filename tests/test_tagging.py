@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import segment
 from pipeline.errors import ConfigError
-from pipeline.passages import clause_spans, document, quote_spans
-from pipeline.process import Rulebook, analyse
-from pipeline.tagging import load_rules, sentences, tag
-from pipeline.tagrules import Pattern
+from pipeline.process import Rulebook
+from pipeline.tag import analyse, load_rules, segment, sentences, tag
+from pipeline.tag.passages import clause_spans, document, quote_spans
+from pipeline.tag.rules import Pattern
 from tests.conftest import REPO
 
 RULES = (REPO / "rules" / "categories.toml").read_text(encoding="utf-8")
@@ -182,7 +181,7 @@ def test_jieba_cache_goes_to_the_configured_cache_dir(tmp_path: Path) -> None:
     mailroll names the directory itself."""
     env = {**os.environ, "MAILROLL_CACHE": str(tmp_path / "cache")}
     code = (
-        "from pathlib import Path; from pipeline.tagging import load_rules, tag;"
+        "from pathlib import Path; from pipeline.tag import load_rules, tag;"
         "r = load_rules(Path('rules/categories.toml'));"
         "print([t.category for t in tag('节能宣传周总结。组织收看启动仪式直播。', r).tags])"
     )

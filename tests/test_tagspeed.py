@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.passages import split_sentences
-from pipeline.phraseindex import PatternIndex
-from pipeline.segment import Segmenter
-from pipeline.tagrules import Pattern, Rules
+from pipeline.tag.passages import split_sentences
+from pipeline.tag.patterns import PatternIndex
+from pipeline.tag.rules import Pattern, Rules
+from pipeline.tag.segment import Segmenter
 
 DEVSET = Path(__file__).resolve().parent.parent / "bench" / "devset"
 

@@ -1,4 +1,4 @@
-"""Text from mail bodies and attachments.
+"""Stage `extract`: attachments in, Documents (text), photo names and Problems out.
 
 Extractors form a small registry: each reads one file type and turns bytes
 into text (`Reader`, registered with `@reader`). Containers (zip, rar, 7z, a
@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from pipeline.errors import ExtractError
 from pipeline.extract.detect import IMAGE_TYPES, detect_type, extension
-from pipeline.models import Attachment, Document, Problem
+from pipeline.models import Attachment, Document, Limits, Problem
 
 Reader = Callable[[bytes], str]
 
@@ -43,19 +43,6 @@ __all__ = [
     "reader",
     "seconds_left",
 ]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much one attachment may cost; config.toml's [limits] fills these in."""
-
-    max_attachment_bytes: int = 30 * 2**20  # a single file (also each file inside an archive)
-    max_message_bytes: int = 100 * 2**20  # all attachments of one mail together
-    timeout_s: float = 60.0  # wall-clock time to read one file, in the worker
-    memory_mb: int = 1024  # address space of the worker process
-    max_depth: int = 3  # archives/forwarded mails inside archives/forwarded mails ...
-    max_entries: int = 1000  # files in one archive
-    max_expanded_bytes: int = 200 * 2**20  # everything unpacked from one attachment
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,8 @@ def _alt_chunk_text(blob: bytes) -> str:
     """An imported chunk (w:altChunk): HTML or MHT that office systems (OA) export
     into a docx whose body is otherwise empty."""
     from pipeline.extract.detect import looks_like_mail
-    from pipeline.extract.html import html_to_text
     from pipeline.extract.text import decode_text
+    from pipeline.parse.html import html_to_text
 
     if looks_like_mail(blob):
         from pipeline.errors import ParseError

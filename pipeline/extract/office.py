@@ -26,8 +26,8 @@ from pathlib import Path
 
 from pipeline.errors import ExtractError
 from pipeline.extract import current_limits, reader, seconds_left
-from pipeline.extract.html import html_to_text
 from pipeline.extract.text import decode_text
+from pipeline.parse.html import html_to_text
 
 LIBREOFFICE = "soffice"
 ANTIWORD = "antiword"

@@ -1,0 +1,357 @@
+"""Layer `cli`: options in, one core call and a clean exit out (cli.send: `mailroll send`).
+
+Each command parses its options, calls one or two core functions and turns a
+MailrollError into a one-line message with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from pipeline.cli.send import send
+from pipeline.config import DEFAULT_CONFIG, Config, load_config
+from pipeline.errors import EXIT_BUSY, EXIT_ERROR, EXIT_MAIL_FAILED, MailrollError
+from pipeline.fetch.imap import check_account
+from pipeline.models import CATEGORY_IDS
+from pipeline.process import extraction_limits, load_rulebook, process_file
+from pipeline.rollup.campaigns import parse_week
+from pipeline.service.lock import AlreadyRunning, RunLock
+from pipeline.service.logs import unattended_logging
+from pipeline.service.runner import open_store, retag, run_once
+from pipeline.service.signals import stop_on_signals
+from pipeline.service.status import format_status
+from pipeline.service.status import status as read_status
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(ctx.obj["config"])
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MailrollError as exc:
+            click.echo(f"mailroll: error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="Configuration file.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail to stderr.")
+@click.version_option(package_name="mailroll")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path, verbose: bool) -> None:
+    """Collect energy-saving-week reports from a mailbox into a district roll-up workbook.
+
+    \b
+    Typical use:
+      mailroll check                 # validate config.toml and rules/, try the mailbox
+      mailroll run --once            # poll, process new mail, write the workbook
+      mailroll tag report.docx       # what mailroll reads in one file, nothing stored
+      mailroll report --week 2024-W20
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("jieba", "pdfminer", "mailparser"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+    # imapclient warns about every non-ASCII server message (mailroll reports what matters);
+    # with -v it logs the IMAP conversation, the LOGIN line redacted
+    logging.getLogger("imapclient").setLevel(logging.ERROR if not verbose else logging.DEBUG)
+    ctx.obj = {"config": config_path}
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One pass and exit (for cron). This is the default.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print only problems (for cron); the log file has all."
+)
+@click.pass_context
+def run(ctx: click.Context, once: bool, quiet: bool) -> None:
+    """Poll the mailbox, process new mail, write the current roll-up and any
+    weekly workbook that is due.
+
+    Exit status: 0 when everything was processed (or SIGTERM stopped it
+    cleanly), 1 when the mailbox or the configuration failed, 3 when some mails
+    could not be processed (they are listed in the workbook's 待处理 sheet),
+    75 when another mailroll is already working on the same database.
+
+    \b
+    Example:
+      mailroll --config /etc/mailroll/config.toml run --once --quiet
+    """
+    config = _config(ctx)
+    stop = threading.Event()
+    try:
+        with (
+            unattended_logging(config.service, quiet),
+            RunLock(config.service.lock, "run --once"),
+            stop_on_signals(stop),
+        ):
+            result = run_once(config, should_stop=stop.is_set)
+    except AlreadyRunning as exc:
+        click.echo(f"mailroll: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    if not quiet:
+        click.echo(
+            f"{result.new_mails} new mails, {result.processed} processed, {result.failed} failed"
+            + (f", {result.imap_commands} IMAP commands" if result.imap_commands else "")
+        )
+        for path in (result.workbook, *result.weekly):
+            if path:
+                click.echo(f"workbook: {path}")
+    if result.error:
+        click.echo(f"mailroll: error: {result.error}", err=True)
+        sys.exit(EXIT_ERROR)
+    if result.stopped:
+        click.echo("mailroll: stopped by a signal; the next run goes on from here", err=True)
+    elif result.failed:
+        click.echo(
+            f"mailroll: {result.failed} mails could not be processed; see 待处理 in the workbook",
+            err=True,
+        )
+        sys.exit(EXIT_MAIL_FAILED)
+
+
+@main.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run unattended: poll every few minutes, write the weekly workbook on schedule.
+
+    Schedule, lock file and log file are in config.toml's [service]. Stops
+    cleanly on SIGTERM or Ctrl-C (exit 0). Check on it with `mailroll status`.
+
+    \b
+    Example:
+      mailroll --config /etc/mailroll/config.toml serve
+    """
+    config = _config(ctx)
+    with unattended_logging(config.service):
+        from pipeline.service.serve import serve as serve_forever  # the scheduler, the mail-out
+
+        serve_forever(config)
+
+
+@main.command()
+@click.option(
+    "--week",
+    metavar="YYYY-Www",
+    help="The campaign as it stood at the end of this ISO week, e.g. 2024-W20.",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Output .xlsx path.")
+@click.option(
+    "--campaign", metavar="ID", help="Campaign id from config.toml (default: the current one)."
+)
+@click.pass_context
+def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str | None) -> None:
+    """Write the roll-up workbook from what is stored (no mailbox access).
+
+    Without --week the workbook covers every stored submission of the campaign
+    (累计), with week-over-week columns in 分类统计. The file is named after
+    the campaign's title and the week, e.g. 江北区节能宣传周汇总_2024-W20.xlsx.
+
+    \b
+    Example:
+      mailroll report --week 2024-W20 --out /srv/share/汇总.xlsx
+    """
+    try:
+        if week:
+            parse_week(week)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    config = _config(ctx)
+    book = load_rulebook(config.rules_dir)
+    store = open_store(config)
+    try:
+        from pipeline.rollup.report import write_report
+
+        path = write_report(store, config, book, week=week, out=out, campaign=campaign)
+    finally:
+        store.close()
+    click.echo(f"workbook: {path}")
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show why: each tag's phrase and sentence, each cancelled hit and the rule that "
+    "cancelled it, each number and the figure it counts as.",
+)
+@click.pass_context
+def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: bool) -> None:
+    """Read local files and show unit, categories, figures and summary; store nothing.
+
+    FILES may be .eml mails or documents (.docx, .pdf, .txt, ...).
+    With --json each line is an object with the keys file, unit, kind,
+    categories, evidence, figures, summary, problems, documents (the names of
+    the texts read, e.g. 材料.zip/总结.docx) and photos.
+
+    \b
+    Example:
+      mailroll tag 观音桥街道总结.docx --json
+    """
+    config = _config(ctx)
+    book = load_rulebook(config.rules_dir)
+    for path in files:
+        sub = process_file(path, book, extraction_limits(config.limits))
+        unit = sub.unit.unit
+        record = {
+            "file": str(path),
+            "unit": unit.name if unit else None,
+            "kind": sub.kind,
+            "categories": sub.categories,
+            "evidence": sub.evidence,
+            "figures": sub.figures,
+            "summary": sub.summary,
+            "problems": [f"{p.where}: {p.reason}" for p in sub.problems],
+            "documents": [d.document.name for d in sub.documents],
+            "photos": list(sub.photos),
+        }
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        click.echo(f"{path}")
+        click.echo(f"  unit: {record['unit'] or '待确认 (unknown)'} [{sub.unit.how or '-'}]")
+        click.echo(f"  kind: {sub.kind}")
+        click.echo(f"  read: {', '.join(record['documents']) or '-'}; photos: {len(sub.photos)}")
+        for cat, sentence in sub.evidence.items():
+            click.echo(f"  {book.rules.label(cat)} ({cat}): {sentence}")
+        click.echo(f"  figures: {json.dumps(sub.figures, ensure_ascii=False)}")
+        click.echo(f"  summary: {sub.summary}")
+        for p in sub.problems:
+            click.echo(f"  problem: {p.where}: {p.reason} — {p.action}")
+        if explain:
+            _explain(sub, book)
+
+
+def _explain(sub: object, book: object) -> None:
+    from pipeline.tag.explain import explain_lines
+
+    for res in sub.documents:  # type: ignore[attr-defined]
+        doc = res.document
+        title = "" if doc.filetype == "body" else doc.name
+        click.echo(f"  -- {doc.name}")
+        for line in explain_lines(doc.text, book.rules, title):  # type: ignore[attr-defined]
+            click.echo(f"     {line}")
+
+
+@main.command(name="retag")
+@click.option(
+    "--reread",
+    is_flag=True,
+    help="Parse every archived mail and read its attachments again, instead of "
+    "reusing the text stored when it was first processed.",
+)
+@click.pass_context
+def retag_cmd(ctx: click.Context, reread: bool) -> None:
+    """Tag every stored mail again with the current rules/ and roster.
+
+    Use after editing rules/categories.toml or rules/roster.toml; the mailbox
+    is not touched. The text read from each mail when it was first processed
+    is reused; it is read again from the archived mail after an upgrade of
+    mailroll, a change to [limits], or with --reread. Then run `mailroll
+    report` for a fresh workbook.
+
+    \b
+    Example:
+      mailroll retag && mailroll report
+    """
+    config = _config(ctx)
+    stop = threading.Event()
+    try:
+        with (
+            unattended_logging(config.service),
+            RunLock(config.service.lock, "retag"),
+            stop_on_signals(stop),
+        ):
+            done, failed = retag(config, should_stop=stop.is_set, reread=reread)
+    except AlreadyRunning as exc:
+        click.echo(f"mailroll: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    click.echo(f"{done} mails re-tagged, {failed} failed" + (" (stopped)" if stop.is_set() else ""))
+    if failed:
+        sys.exit(EXIT_MAIL_FAILED)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output for monitoring.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show health: last successful poll, last error, counts, open problems,
+    next scheduled runs, last workbook written, who is working now.
+
+    With --json, one object for monitoring; its "ok" is false when the last
+    run failed, nothing polled for three poll intervals, or a weekly workbook
+    that is due was not written.
+
+    \b
+    Example:
+      mailroll status --json
+    """
+    config = _config(ctx)
+    store = open_store(config)
+    try:
+        info = read_status(store, config)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    for line in format_status(info):
+        click.echo(line)
+
+
+@main.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate config.toml and rules/, and try the mailbox.
+
+    Prints what was checked; exits 1 with the file, key and fix on the first
+    problem. For IMAP: logs in to each account, lists its folders and opens
+    each configured folder read-only (nothing in the mailbox changes).
+
+    \b
+    Example:
+      mailroll --config /etc/mailroll/config.toml check
+    """
+    config = _config(ctx)
+    click.echo(f"config: {config.path} ok")
+    book = load_rulebook(config.rules_dir)
+    n_rules, n_units = len(book.rules.categories), len(book.roster.units)
+    click.echo(f"rules: {n_rules} categories, roster of {n_units} units ok")
+    missing = [c for c in CATEGORY_IDS if c not in {r.id for r in book.rules.categories}]
+    if missing:
+        click.echo(f"note: no rules for {', '.join(missing)}")
+    if config.mailbox.source == "imap":
+        for account in config.imap:  # logs in; the first problem exits with one line
+            for line in check_account(account):
+                click.echo(line)
+        return
+    assert config.mailbox.path is not None
+    if not config.mailbox.path.is_dir():
+        raise MailrollError("mail folder not found", str(config.mailbox.path))
+    click.echo(f"mailbox: {config.mailbox.source} {config.mailbox.path} ok")
+
+
+main.add_command(send)

@@ -1,0 +1,207 @@
+"""The mail-level sheets: 明细 (one row per document, photo set or empty mail) and
+待处理 (every problem, with where the raw mail is and what to do).
+
+Every mail of the scope appears in 明细, whether or not it counts, with the
+reason in 计入情况; 待处理 also lists mail outside the campaign's window.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from pipeline.models import FIGURE_KEYS, Unit
+from pipeline.rollup import campaigns as cal
+from pipeline.rollup.context import Context
+from pipeline.rollup.standing import superseded
+from pipeline.rollup.workbook import Sheet
+
+FIGURE_LABELS = {
+    "participants": "参与人数",
+    "leaflets": "宣传资料(份)",
+    "banners": "横幅(条)",
+    "boards": "展板(块)",
+    "events": "活动(场次)",
+}
+KIND_LABELS = {"report": "报告", "notice": "通知", "unrelated": "无关"}
+HOW_LABELS = {
+    "sender": "发件地址",
+    "sender_name": "发件人名称",
+    "subject": "邮件主题",
+    "filename": "附件名",
+    "text": "正文/附件内容",
+    "": "未识别",
+}
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+MAX_EVIDENCE = 200  # characters of one evidence sentence shown in 明细
+
+
+DETAIL_COLUMNS = [
+    "序号", "收到时间", "周次", "发件人", "发件地址", "主题", "文件", "单位", "单位识别依据",
+    "材料类型", "分类", "分类依据", *FIGURE_LABELS.values(), "计入情况", "原始邮件",
+]  # fmt: skip
+
+
+def details_sheet(ctx: Context) -> Sheet:
+    """One row per document (body or attachment), photo set or empty mail, in time order."""
+    subs = ctx.data.subs.assign(计入情况=_standing_of(ctx.data.subs))
+    mail = subs.set_index("sha256")[_MAIL_COLUMNS]
+    rows = _document_rows(ctx, subs).join(mail, on="sha256")
+    rows = rows.sort_values(["when", "sha256", "_order"], kind="stable").reset_index(drop=True)
+    roster = ctx.book.roster
+    frame = pd.DataFrame(
+        {
+            "序号": range(1, len(rows) + 1),
+            "收到时间": ctx.local(rows["when"]) if len(rows) else [],
+            "周次": [cal.week_of(w).label for w in rows["when"]],
+            "发件人": rows["sender_name"],
+            "发件地址": rows["sender"],
+            "主题": rows["subject"],
+            "文件": rows["文件"],
+            "单位": [_unit_name(roster.get(u), u) for u in rows["unit_id"]],
+            "单位识别依据": rows["unit_how"].map(HOW_LABELS).fillna(rows["unit_how"]),
+            "材料类型": rows["材料类型"],
+            "分类": rows["分类"],
+            "分类依据": rows["分类依据"],
+            **{FIGURE_LABELS[k]: rows[FIGURE_LABELS[k]] for k in FIGURE_KEYS},
+            "计入情况": rows["计入情况"],
+            "原始邮件": [ctx.link(p) for p in rows["archive_path"]],
+        },
+        columns=DETAIL_COLUMNS,
+    )
+    widths = {"发件人": 12, "主题": 24, "文件": 20, "单位": 16, "单位识别依据": 8, "分类": 14,
+              "分类依据": 50, "计入情况": 12}  # fmt: skip
+    return Sheet("明细", frame, widths=widths, formats={"收到时间": TIME_FORMAT},
+                 center=("序号", "材料类型"), freeze_columns=2)  # fmt: skip
+
+
+_MAIL_COLUMNS = ["when", "sender_name", "sender", "subject", "unit_id", "unit_how", "计入情况",
+                 "archive_path"]  # fmt: skip
+
+
+def _document_rows(ctx: Context, subs: pd.DataFrame) -> pd.DataFrame:
+    """The document-level columns, keyed by sha256 and the document's ordinal."""
+    docs = ctx.data.docs[ctx.data.docs["sha256"].isin(subs["sha256"])]
+    rows = pd.DataFrame(
+        {
+            "sha256": docs["sha256"],
+            "_order": docs["ordinal"],
+            "文件": docs["name"],
+            "材料类型": docs["kind"].map(KIND_LABELS).fillna(docs["kind"]),
+            "分类": [_labels(ctx, json.loads(v)) for v in docs["categories"]],
+            "分类依据": [_evidence(ctx, json.loads(v)) for v in docs["tags"]],
+        }
+    )
+    figures = [json.loads(v) for v in docs["figures"]]
+    for key in FIGURE_KEYS:
+        rows[FIGURE_LABELS[key]] = [f.get(key) for f in figures]
+    extra = _photo_and_empty_rows(subs, set(docs["sha256"]))
+    return pd.concat([rows, extra], ignore_index=True) if len(extra) else rows
+
+
+def _standing_of(subs: pd.DataFrame) -> list[str]:
+    """Whether each mail counts, and if not, why (the 计入情况 column)."""
+    replaced = superseded(subs) if len(subs) else pd.Series(False, index=subs.index)
+    choices = [
+        (~subs["in_window"], "不在活动时间范围内，未计入"),
+        (subs["unit_id"].isna(), "单位待确认，未计入"),
+        (replaced, "已被更正件取代"),
+        (subs["counted"], "计入"),
+        (subs["kind"] == "notice", "通知类材料，不计为报送"),
+    ]
+    conditions = [c.astype(bool).to_numpy() for c, _ in choices]
+    return list(np.select(conditions, [t for _, t in choices], default="无关，不计入"))
+
+
+def _photo_and_empty_rows(subs: pd.DataFrame, with_docs: set[str]) -> pd.DataFrame:
+    """A row per mail's photos, and a row for a mail with nothing readable, so every
+    mail appears in 明细 even when it produced no document."""
+    rows = []
+    for sha, photos in zip(subs["sha256"], subs["photos"], strict=True):
+        if photos:
+            shown = "、".join(photos[:10]) + ("…" if len(photos) > 10 else "")
+            rows.append(
+                {
+                    "sha256": sha,
+                    "_order": 10_000,
+                    "文件": f"照片 {len(photos)} 张：{shown}",
+                    "材料类型": "照片",
+                }
+            )
+        elif sha not in with_docs:
+            rows.append(
+                {"sha256": sha, "_order": 0, "文件": "（没有可读取的正文或附件）", "材料类型": "—"}
+            )
+    return pd.DataFrame(rows)
+
+
+def _labels(ctx: Context, categories: list[str]) -> str:
+    return "、".join(ctx.label(c) for c in categories)
+
+
+def _evidence(ctx: Context, tags: list[list[str]]) -> str:
+    first: dict[str, str] = {}
+    for category, sentence, _phrase in tags:
+        first.setdefault(category, sentence)
+    return "\n".join(
+        f"【{ctx.label(c)}】{s if len(s) <= MAX_EVIDENCE else s[: MAX_EVIDENCE - 1] + '…'}"
+        for c, s in first.items()
+    )
+
+
+def _unit_name(unit: Unit | None, unit_id: object) -> str:
+    if unit:
+        return unit.name
+    return f"{unit_id}（名册中已无此单位）" if isinstance(unit_id, str) else "待确认"
+
+
+# -- 待处理 ---------------------------------------------------------------------
+
+
+def problems_sheet(ctx: Context) -> Sheet:
+    """Every problem of the scope's mail, and (cumulative book) every mail outside the
+    campaign's window, with where the raw mail is and what to do."""
+    probs = ctx.data.problems
+    frame = _problem_rows(ctx, probs, probs["location"], probs["reason"], probs["action"])
+    outside = ctx.data.subs[~ctx.data.subs["in_window"]]
+    if len(outside):
+        lo, hi = cal.window(ctx.scope.campaign)
+        reason = (f"收到时间不在本活动的收取范围（{lo:%Y-%m-%d} 至 {hi:%Y-%m-%d} 前）内，"
+                  "未计入统计")  # fmt: skip
+        action = "如属本次活动，请调整 config.toml 中该活动的 early_days / late_days 后重新生成"
+        frame = pd.concat([frame, _problem_rows(ctx, outside, "邮件", reason, action)])
+    frame.insert(0, "序号", range(1, len(frame) + 1))
+    return Sheet(
+        "待处理",
+        frame.reset_index(drop=True),
+        widths={"主题": 30, "位置": 18, "问题": 36, "处理建议": 44, "邮箱位置": 24},
+        formats={"收到时间": TIME_FORMAT},
+        center=("序号",),
+    )
+
+
+def _problem_rows(
+    ctx: Context, mails: pd.DataFrame, where: object, reason: object, action: object
+) -> pd.DataFrame:
+    places = zip(mails["source"], mails["source_key"], strict=True)
+    return pd.DataFrame(
+        {
+            "收到时间": ctx.local(mails["when"]) if len(mails) else [],
+            "发件地址": mails["sender"].fillna(""),
+            "主题": mails["subject"].fillna(""),
+            "位置": where,
+            "问题": reason,
+            "处理建议": action,
+            "邮箱位置": [_mailbox_place(source, key) for source, key in places],
+            "原始邮件": [ctx.link(p) for p in mails["archive_path"]],
+        },
+        index=mails.index,
+    )
+
+
+def _mailbox_place(source: object, key: object) -> str:
+    if not isinstance(source, str):
+        return ""
+    return f"{source} {key}" if isinstance(key, str) else source

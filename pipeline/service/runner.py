@@ -1,0 +1,197 @@
+"""The jobs behind the commands: poll, process what is pending, retag, run once.
+
+Each mail is processed inside a guard: whatever goes wrong with one mail is
+recorded as a problem row (shown in 待处理) and the run goes on. An attempt is
+counted before the work starts, so a mail that crashes the whole process is set
+aside after `limits.max_attempts` tries instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.errors import MailboxError, MailrollError
+from pipeline.fetch.maildir import fetch_maildir
+from pipeline.fetch.poll import poll_imap
+from pipeline.models import PollResult, Problem
+from pipeline.process import (
+    Rulebook,
+    extraction_limits,
+    load_rulebook,
+)
+from pipeline.service.mails import process_one
+from pipeline.service.progress import progress
+from pipeline.service.schedule import write_workbooks
+from pipeline.service.workers import process_in_workers, workers_for
+from pipeline.store import Store, StoredMail
+from pipeline.store.readings import reading_version
+
+log = logging.getLogger(__name__)
+
+ShouldStop = Callable[[], bool]  # checked between mails: a service asked to stop
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class RunResult:
+    new_mails: int = 0
+    processed: int = 0
+    failed: int = 0
+    workbook: Path | None = None
+    error: str | None = None
+    imap_commands: int = 0  # commands sent to IMAP servers by the poll
+    weekly: tuple[Path, ...] = ()  # weekly workbooks written because they were due
+    stopped: bool = False  # asked to stop (SIGTERM) before everything was done
+
+
+def open_store(config: Config) -> Store:
+    return Store(config.storage.database, config.storage.archive)
+
+
+def poll(store: Store, config: Config, should_stop: ShouldStop = _never) -> int:
+    """Archive every mail the store has not seen; return how many were new.
+
+    Raises MailboxError if a mailbox could not be read (what was read is kept).
+    """
+    result = poll_mailbox(store, config, should_stop)
+    if result.errors:
+        raise MailboxError("; ".join(result.errors))
+    return result.new_mails
+
+
+def poll_mailbox(store: Store, config: Config, should_stop: ShouldStop = _never) -> PollResult:
+    """Archive every mail the store has not seen, from the configured source.
+
+    Failures do not raise: each is a line in `errors`, and whatever could be
+    read is stored (one IMAP account failing does not stop the others).
+    `should_stop` is checked between mails.
+    """
+    if config.mailbox.source == "imap":
+        return poll_imap(store, config.imap, should_stop=should_stop)
+    assert config.mailbox.path is not None
+    new = 0
+    try:
+        for raw in fetch_maildir(config.mailbox.path, store.is_seen):
+            if should_stop():
+                break
+            _, is_new = store.save_raw(raw.source, raw.key, raw.data)
+            new += is_new
+    except MailboxError as exc:
+        return PollResult(new, errors=(str(exc),))
+    return PollResult(new)
+
+
+def process_pending(
+    store: Store, config: Config, book: Rulebook, should_stop: ShouldStop = _never
+) -> tuple[int, int]:
+    """Process every archived mail not yet done; return (processed, failed).
+
+    Many mails are shared out to one worker process per core (pipeline.service.workers)."""
+    return _process_all(store, store.pending(), config, book, "processing mail", should_stop)
+
+
+def _process_all(
+    store: Store,
+    mails: list[StoredMail],
+    config: Config,
+    book: Rulebook,
+    label: str,
+    should_stop: ShouldStop,
+    prepare: Callable[[StoredMail], StoredMail] = lambda mail: mail,
+) -> tuple[int, int]:
+    """Process `mails`, each passed through `prepare` just before it is handed out."""
+    done = failed = 0
+    workers = workers_for(len(mails))
+    if workers:
+        log.info("%s: %d mails in %d worker processes", label, len(mails), workers)
+        shown = map(prepare, progress(mails, label, log))  # counted as they are handed out
+        done, failed, handed = process_in_workers(store, shown, book, config, workers, should_stop)
+        mails = mails[handed:]
+    for mail in progress(mails, label, log):
+        if should_stop():
+            break
+        if process_one(store, prepare(mail), book, config):
+            done += 1
+        else:
+            failed += 1
+    return done, failed
+
+
+def retag(
+    config: Config, should_stop: ShouldStop = _never, reread: bool = False
+) -> tuple[int, int]:
+    """Tag every stored mail again with the current rules and roster.
+
+    A mail is tagged from its stored Reading (pipeline.store.readings) when that was read
+    by this mailroll with these [limits]; otherwise, or with `reread`, the archived
+    raw mail is parsed and its attachments read again."""
+    book = load_rulebook(config.rules_dir)
+    store = open_store(config)
+    version = reading_version(extraction_limits(config.limits))
+
+    def with_reading(mail: StoredMail) -> StoredMail:
+        return mail if reread else replace(mail, reading=store.reading(mail.sha256, version))
+
+    try:
+        store.reset_attempts()
+        mails = store.all_mails()
+        return _process_all(store, mails, config, book, "retag", should_stop, with_reading)
+    finally:
+        store.close()
+
+
+def run_once(
+    config: Config,
+    *,
+    command: str = "run",
+    now: datetime | None = None,
+    should_stop: ShouldStop = _never,
+    write_unchanged: bool = True,
+) -> RunResult:
+    """One poll, processing of everything pending, the roll-up workbook, and any
+    weekly workbook that is due (see pipeline.service.schedule).
+
+    `should_stop` is checked between mails; `write_unchanged=False` (the service)
+    rewrites the 累计 workbook only when something changed since it was written."""
+    store = open_store(config)
+    started = time.monotonic()
+    run_id = store.start_run(command)
+    new = done = failed = commands = 0
+    error = None
+    workbook, weekly = None, []
+    try:
+        book = load_rulebook(config.rules_dir)
+        polled = poll_mailbox(store, config, should_stop)
+        new, commands = polled.new_mails, polled.imap_commands
+        for line in polled.errors:
+            store.save_poll_problem(
+                Problem("邮箱", f"读取邮箱失败：{line}", "检查 config.toml 的邮箱设置与网络")
+            )
+            log.error("poll failed: %s", line)
+        error = "; ".join(polled.errors) or None
+        done, failed = process_pending(store, config, book, should_stop)
+        if not should_stop():
+            when = now or datetime.now(config.campaign.timezone)
+            workbook, weekly = write_workbooks(store, config, book, when, write_unchanged)
+    except Exception as exc:  # recorded in `runs` for `mailroll status`, then raised
+        error = str(exc) if isinstance(exc, MailrollError) else f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        problems = store.counts()["problems"]
+        store.finish_run(run_id, new, done, problems, error)
+        store.close()
+    log.info(
+        "%s: %d new mails, %d processed, %d failed, %d open problems, %d IMAP commands, %.1fs%s",
+        command, new, done, failed, problems, commands, time.monotonic() - started,
+        " (stopped early)" if should_stop() else "",
+    )  # fmt: skip
+    return RunResult(new, done, failed, workbook, error, commands, tuple(weekly), should_stop())

@@ -1,0 +1,71 @@
+"""The sent_mail table: what mailroll mailed out, each mail named by
+(kind, campaign, recipient, ref), with its state: sending, sent or failed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from pipeline.store import Store, now_iso
+
+MailKey = tuple[str, str, str, str]  # kind, campaign, recipient, ref
+
+
+def sent_state(store: Store, key: MailKey) -> str | None:
+    """The state of the mail named `key`, or None when it was never claimed."""
+    row = store.db.execute(
+        "SELECT state FROM sent_mail WHERE kind = ? AND campaign = ? AND recipient = ? AND ref = ?",
+        key,
+    ).fetchone()
+    return row["state"] if row else None
+
+
+def save_claim(
+    store: Store,
+    key: MailKey,
+    to: Sequence[str],
+    subject: str,
+    message_id: str,
+    resend_unsure: bool,
+) -> str | None:
+    """Mark the mail 'sending' before it goes out; return its Message-ID, or None when
+    another run has it. A retry keeps the first Message-ID, so a client that got
+    the mail already can recognise the copy."""
+    with store.transaction() as db:
+        row = db.execute(
+            "SELECT state, message_id FROM sent_mail WHERE kind = ? AND campaign = ?"
+            " AND recipient = ? AND ref = ?",
+            key,
+        ).fetchone()
+        if row is None:
+            db.execute(
+                "INSERT INTO sent_mail (kind, campaign, recipient, ref, addresses, subject,"
+                " message_id, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', ?)",
+                (*key, json.dumps(list(to)), subject, message_id, now_iso()),
+            )
+            return message_id
+        retry = row["state"] == "failed" or (row["state"] == "sending" and resend_unsure)
+        if not retry:
+            return None
+        db.execute(
+            "UPDATE sent_mail SET state = 'sending', attempts = attempts + 1, addresses = ?,"
+            " subject = ? WHERE kind = ? AND campaign = ? AND recipient = ? AND ref = ?",
+            (json.dumps(list(to)), subject, *key),
+        )
+        return str(row["message_id"])
+
+
+def save_sent(store: Store, key: MailKey) -> None:
+    store.db.execute(
+        "UPDATE sent_mail SET state = 'sent', sent_at = ?, error = '' WHERE kind = ?"
+        " AND campaign = ? AND recipient = ? AND ref = ?",
+        (now_iso(), *key),
+    )
+
+
+def save_failed(store: Store, key: MailKey, reason: str) -> None:
+    store.db.execute(
+        "UPDATE sent_mail SET state = 'failed', error = ? WHERE kind = ? AND campaign = ?"
+        " AND recipient = ? AND ref = ?",
+        (reason, *key),
+    )

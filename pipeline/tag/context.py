@@ -1,0 +1,170 @@
+"""What governs a document as a whole: its kind, other campaigns' passages, its own figures.
+
+- kind: "report", "notice" (通知, 方案, 倡议书: telling others what to do) or
+  "unrelated"; from the document-type word that comes last in the title (关于报送
+  总结的通知 is a notice), a forwarded subject, a salutation to many units (各单位：),
+  then the body's phrasing (通知如下, 报告如下);
+- other campaigns: a sentence naming another campaign (安全生产月, 城市节水宣传周)
+  belongs to it, and so does the rest of its paragraph;
+- counted text: the part of a report whose numbers are the unit's own figures.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.models import Tag
+from pipeline.tag.figures import counts, table_counts
+from pipeline.tag.passages import Sentence, clause_at, clause_spans
+from pipeline.tag.rules import Rules, inside_any
+
+_FORWARDED = ("转发", "fwd", "fw:", "fw：", "转：")
+_ADDRESSED_TO_ALL = re.compile(r"^各.{1,40}[：:]$")
+
+
+def from_figures(counted: str, found: set[str], rules: Rules) -> list[Tag]:
+    """A category given by a counted figure (发放资料600份 is publicity even where no phrase
+    fired, as in a statistics table)."""
+    out = []
+    for rule in rules.categories:
+        if rule.id in found or not rule.figures:
+            continue
+        for line in counted.splitlines():
+            hit = next(
+                (c for c in counts(line) + table_counts(line) if c.key in rule.figures), None
+            )
+            if hit is None and "\t" in line:
+                hit = next(
+                    (c for c in table_counts(_with_header(counted, line)) if c.key in rule.figures),
+                    None,
+                )
+            if hit:
+                out.append(Tag(rule.id, line, hit.noun or hit.text))
+                break
+    return out
+
+
+def _with_header(text: str, row: str) -> str:
+    """A table row with the header row above it, so its columns can be read."""
+    lines = text.splitlines()
+    at = lines.index(row)
+    start = at
+    while start > 0 and "\t" in lines[start - 1]:
+        start -= 1
+    return "\n".join(lines[start : at + 1])
+
+
+def other_campaign(doc: list[Sentence], rules: Rules) -> dict[int, str]:
+    """Sentences belonging to another campaign: {index: the campaign's name}.
+
+    A sentence naming another campaign belongs to it, and so does the rest of its
+    paragraph, until a sentence names this campaign (节能宣传周, 低碳日 …) again. A sentence
+    naming both is left to clause level (see `other_clause`)."""
+    out: dict[int, str] = {}
+    carried: tuple[int, str] | None = None
+    for s in doc:
+        if s.role != "body":
+            carried = None
+            continue
+        name = other_name(s.text, rules)
+        ours = any(n in s.text for n in rules.campaign_names)
+        if name and ours:
+            carried = None
+        elif name:
+            out[s.index] = name
+            carried = (s.paragraph, name)
+        elif carried and carried[0] == s.paragraph and not ours:
+            out[s.index] = carried[1]
+        else:
+            carried = None
+    return out
+
+
+def other_name(text: str, rules: Rules) -> str:
+    """The first other campaign named in `text` (not overlapping a word of this campaign)."""
+    for pattern, _ in rules.other_index.present(text):
+        for a, b in pattern.spans(text):
+            name = text[a:b]
+            if not any(w in name for w in rules.campaign):
+                return name.strip('“”"‘’（）() ')
+    return ""
+
+
+def other_clause(sentence: str, pos: int, rules: Rules) -> str:
+    """The other campaign named in the clause at `pos`, if any."""
+    start, end = clause_at(sentence, pos)
+    return other_name(sentence[start:end], rules)
+
+
+def names_campaign(text: str, rules: Rules) -> bool:
+    return any(w in text for w in rules.campaign)
+
+
+def kind_of(doc: list[Sentence], text: str, rules: Rules, title: str) -> tuple[str, str]:
+    heading = "\n".join(s.text for s in doc if s.role == "title")
+    top = f"{heading}\n{title}".strip()
+    other = other_name(top, rules)
+    if other and not names_campaign(top, rules):
+        return "unrelated", f"标题是其他活动：{other}"
+    if title.strip().lower().startswith(_FORWARDED):
+        return "notice", "转发的文件"
+    for source in (heading, title):
+        word, is_notice = _last_type_word(source, rules)
+        if word:
+            return ("notice", f"标题：{word}") if is_notice else ("report", f"标题：{word}")
+    body = [s.text for s in doc if s.role == "body"]
+    if any(_ADDRESSED_TO_ALL.match(line.strip()) for line in text.strip().splitlines()[:4]):
+        return "notice", "发给各单位"
+    phrase = next((p for p in rules.kind.notice_phrases if any(p in b for b in body)), "")
+    if phrase and not any(p in b for p in rules.kind.report_phrases for b in body):
+        return "notice", f"正文：{phrase}"
+    return "report", "默认为报告"
+
+
+def unrelated_after_all(
+    kind: str, reason: str, tagged: bool, text: str, rules: Rules
+) -> tuple[str, str]:
+    """A notice that never mentions this campaign asks for something else (党纪知识测试);
+    a text with no category that does not even name the campaign is unrelated (请假条)."""
+    if kind == "notice" and not names_campaign(text, rules):
+        return "unrelated", "通知没有提到节能、低碳等本次活动的内容"
+    if not tagged and kind != "unrelated" and not any(n in text for n in rules.campaign_names):
+        return "unrelated", "没有任何活动，也没有提到本次活动"
+    return kind, reason
+
+
+def _last_type_word(text: str, rules: Rules) -> tuple[str, bool]:
+    """The document-type word that comes last in a title ("关于报送总结的通知" → 通知)."""
+    best, best_at, is_notice = "", -1, False
+    for words, notice in ((rules.kind.notice_titles, True), (rules.kind.report_titles, False)):
+        for w in words:
+            at = text.rfind(w)
+            if at > best_at or (at == best_at and at >= 0 and len(w) > len(best)):
+                best, best_at, is_notice = w, at, notice
+    return best, is_notice
+
+
+def counted_text(doc: list[Sentence], kind: str, others: dict[int, str], rules: Rules) -> str:
+    """The text whose numbers are the unit's own figures: a report's sentences, without other
+    campaigns' passages and without what follows a planned or negated cue."""
+    if kind != "report":
+        return ""
+    cues = [c for c in rules.cues if c.numbers and kind in c.kinds]
+    out = []
+    for s in doc:
+        if s.role == "title" or s.index in others:
+            continue
+        text = "，".join(
+            s.text[a:b] for a, b in clause_spans(s.text) if not other_name(s.text[a:b], rules)
+        )
+        cut = len(text)
+        for cue in cues:
+            if cue.headings and s.heading and cue.word_in(s.heading):
+                cut = 0
+            for pattern in cue.present(text):
+                for a, b in pattern.spans(text):
+                    if not inside_any(cue.not_within, text, a, b):
+                        cut = min(cut, a)
+        if cut:
+            out.append(text[:cut])
+    return "\n".join(out)

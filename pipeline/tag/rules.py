@@ -1,0 +1,319 @@
+"""The tagging rules, read from rules/categories.toml into frozen dataclasses.
+
+The file is meant to be read and edited by officials, so every mistake is
+reported at load time with the file, the line and what to write instead
+(`ConfigError("…", "rules/categories.toml:42")`), never later in the middle of a
+run. The format itself is documented in the file's own header comment.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, KINDS
+from pipeline.tag.patterns import GAP, MAX_GAP, Pattern, PatternIndex
+
+MAX_NAME_GAP = 8  # the same inside [campaign] other ("世界…日")
+SCOPES = ("clause", "sentence", "quote")
+POSITIONS = ("before", "after", "opens", "any")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Context words that cancel a hit (planned, negated, slogan, publicity content …)."""
+
+    name: str
+    reason: str
+    words: tuple[Pattern, ...]
+    with_: tuple[Pattern, ...] = ()
+    not_within: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    scope: str = "clause"
+    position: str = "before"
+    headings: bool = False
+    applies_to: frozenset[str] = frozenset(CATEGORY_IDS)
+    kinds: frozenset[str] = frozenset(KINDS)
+    numbers: bool = False
+
+    @cached_property
+    def word_index(self) -> PatternIndex[None]:
+        """The cue's words, indexed: `present(text)` are the only ones that can match."""
+        return PatternIndex((p, None) for p in self.words)
+
+    def present(self, text: str) -> list[Pattern]:
+        """The cue's words whose first part occurs in `text`, in the rules' order."""
+        return [p for p, _ in self.word_index.present(text)]
+
+    def word_in(self, text: str, lo: int = 0, hi: int | None = None) -> str:
+        """The first of the cue's words in text[lo:hi] that is not part of a not_within word."""
+        hi = len(text) if hi is None else hi
+        for pattern in self.present(text[lo:hi]):
+            for a, b in pattern.spans(text[lo:hi]):
+                if not inside_any(self.not_within, text, a + lo, b + lo):
+                    return text[a + lo : b + lo]
+        return ""
+
+
+def inside_any(words: Iterable[str], text: str, start: int, end: int) -> bool:
+    """Whether [start, end) lies inside an occurrence of one of `words` in `text`."""
+    for word in words:
+        at = text.find(word, max(0, start - len(word)))
+        while 0 <= at <= start:
+            if at + len(word) >= end:
+                return True
+            at = text.find(word, at + 1)
+    return False
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    id: str
+    label: str
+    phrases: tuple[Pattern, ...]
+    mask: tuple[Pattern, ...] = ()
+    exclude: tuple[Pattern, ...] = ()
+    require: tuple[str, ...] = ()
+    require_any_phrase: bool = False
+    carry: tuple[str, ...] = ()
+    figures: frozenset[str] = frozenset()  # counted figures that also give the category
+    min_evidence: int = 1
+
+
+@dataclass(frozen=True)
+class KindRules:
+    notice_titles: tuple[str, ...] = ()
+    report_titles: tuple[str, ...] = ()
+    notice_phrases: tuple[str, ...] = ()
+    report_phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rules:
+    categories: tuple[CategoryRule, ...]
+    cues: tuple[Cue, ...] = ()
+    campaign: tuple[str, ...] = ()
+    campaign_names: tuple[str, ...] = ()
+    other_campaigns: tuple[Pattern, ...] = ()
+    kind: KindRules = KindRules()
+
+    def label(self, category: str) -> str:
+        return next((c.label for c in self.categories if c.id == category), category)
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        """Every literal part of a phrase or mask: the segmenter keeps these whole."""
+        found = {
+            part
+            for c in self.categories
+            for pattern in (*c.phrases, *c.mask)
+            for part in pattern.parts
+            if len(part) > 1
+        }
+        return tuple(sorted(found))
+
+    @cached_property
+    def phrase_index(self) -> PatternIndex[CategoryRule]:
+        """Every category's phrases with their category, indexed for tagging's sentence scan."""
+        return PatternIndex((p, c) for c in self.categories for p in c.phrases)
+
+    @cached_property
+    def other_index(self) -> PatternIndex[None]:
+        """The other campaigns' names ([campaign] other), indexed likewise."""
+        return PatternIndex((p, None) for p in self.other_campaigns)
+
+
+_CATEGORY_KEYS = {
+    "label", "phrases", "mask", "exclude", "require", "require_any_phrase", "carry", "figures",
+    "min_evidence",
+}  # fmt: skip
+_CUE_KEYS = {
+    "reason", "words", "with", "not_within", "unless", "scope", "position", "headings",
+    "applies_to", "kinds", "numbers",
+}  # fmt: skip
+_KIND_KEYS = {"notice_titles", "report_titles", "notice_phrases", "report_phrases"}
+_CAMPAIGN_KEYS = {"words", "names", "other"}
+
+
+class _Reader:
+    """Typed access to one table of the TOML source, failing with file:line and reason."""
+
+    def __init__(self, path: Path, source: str) -> None:
+        self.path = path
+        self.lines = source.splitlines()
+
+    def line_of(self, table: str, key: str | None = None) -> int:
+        """The line of `[table]` (or of `key = …` inside it); 1 when not found."""
+        header = re.compile(r"^\s*\[\s*" + re.escape(table).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
+        for number, line in enumerate(self.lines, start=1):
+            if header.match(line):
+                if key is None:
+                    return number
+                for offset, inner in enumerate(self.lines[number:], start=number + 1):
+                    if re.match(r"^\s*\[", inner):
+                        break
+                    if re.match(rf"^\s*{re.escape(key)}\s*=", inner):
+                        return offset
+                return number
+        return 1
+
+    def fail(self, table: str, key: str | None, reason: str) -> ConfigError:
+        return ConfigError(reason, f"{self.path}:{self.line_of(table, key)}")
+
+    def check_keys(self, table: str, data: dict[str, Any], allowed: set[str]) -> None:
+        for key in data:
+            if key not in allowed:
+                raise self.fail(
+                    table,
+                    key,
+                    f"unknown key {key!r} in [{table}]; use {', '.join(sorted(allowed))}",
+                )
+
+    def texts(self, table: str, data: dict[str, Any], key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(table, key, f"{table}.{key} must be a list of non-empty strings")
+        return tuple(v.strip() for v in value)
+
+    def patterns(
+        self, table: str, data: dict[str, Any], key: str, max_gap: int = MAX_GAP
+    ) -> tuple[Pattern, ...]:
+        out = []
+        for text in self.texts(table, data, key):
+            if not text.replace(GAP, ""):
+                raise self.fail(table, key, f"{table}.{key}: {text!r} has no words besides …")
+            if "..." in text:
+                raise self.fail(table, key, f"{table}.{key}: write the gap as … (one character)")
+            out.append(Pattern(text, max_gap))
+        return tuple(out)
+
+    def choice(self, table: str, data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+        value = data.get(key, allowed[0])
+        if value not in allowed:
+            raise self.fail(table, key, f"{table}.{key} must be one of {', '.join(allowed)}")
+        return value
+
+    def flag(self, table: str, data: dict[str, Any], key: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(table, key, f"{table}.{key} must be true or false")
+        return value
+
+    def ids(
+        self, table: str, data: dict[str, Any], key: str, allowed: tuple[str, ...]
+    ) -> frozenset[str]:
+        if key not in data:
+            return frozenset(allowed)
+        values = self.texts(table, data, key)
+        for v in values:
+            if v not in allowed:
+                raise self.fail(
+                    table, key, f"{table}.{key}: unknown {v!r}; use {', '.join(allowed)}"
+                )
+        return frozenset(values)
+
+
+def load_rules(path: Path) -> Rules:
+    """Read rules/categories.toml; errors name the file, the line and the reason."""
+    try:
+        source = path.read_text(encoding="utf-8")
+        data = tomllib.loads(source)
+    except FileNotFoundError:
+        raise ConfigError("rules file not found", str(path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
+    reader = _Reader(path, source)
+    for key in data:
+        if key not in ("campaign", "kind", "cues", "categories"):
+            raise reader.fail(
+                key, None, f"unknown table [{key}]; use campaign, kind, cues, categories"
+            )
+    campaign = _table(reader, data, "campaign")
+    reader.check_keys("campaign", campaign, _CAMPAIGN_KEYS)
+    kind = _table(reader, data, "kind")
+    reader.check_keys("kind", kind, _KIND_KEYS)
+    cues = tuple(_cue(reader, name, t) for name, t in _table(reader, data, "cues").items())
+    categories = _table(reader, data, "categories")
+    if not categories:
+        raise reader.fail("categories", None, "no [categories.<id>] tables")
+    return Rules(
+        categories=tuple(_category(reader, cid, t) for cid, t in categories.items()),
+        cues=cues,
+        campaign=reader.texts("campaign", campaign, "words"),
+        campaign_names=reader.texts("campaign", campaign, "names"),
+        other_campaigns=reader.patterns("campaign", campaign, "other", MAX_NAME_GAP),
+        kind=KindRules(**{k: reader.texts("kind", kind, k) for k in _KIND_KEYS}),
+    )
+
+
+def _table(reader: _Reader, data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise reader.fail(key, None, f"{key} must be a table: [{key}]")
+    return value
+
+
+def _category(reader: _Reader, cid: str, table: Any) -> CategoryRule:
+    where = f"categories.{cid}"
+    if cid not in CATEGORY_IDS:
+        raise reader.fail(
+            where, None, f"unknown category id {cid!r}; use {', '.join(CATEGORY_IDS)}"
+        )
+    if not isinstance(table, dict):
+        raise reader.fail(where, None, f"{where} must be a table")
+    reader.check_keys(where, table, _CATEGORY_KEYS)
+    if not isinstance(table.get("label"), str) or not table["label"].strip():
+        raise reader.fail(where, None, f'{where}.label is missing (label = "中文名称")')
+    phrases = reader.patterns(where, table, "phrases")
+    if not phrases:
+        raise reader.fail(where, "phrases", f"{where}.phrases is empty")
+    min_evidence = table.get("min_evidence", 1)
+    if not isinstance(min_evidence, int) or isinstance(min_evidence, bool) or min_evidence < 1:
+        raise reader.fail(where, "min_evidence", f"{where}.min_evidence must be a whole number ≥ 1")
+    return CategoryRule(
+        id=cid,
+        label=table["label"].strip(),
+        phrases=phrases,
+        mask=reader.patterns(where, table, "mask"),
+        exclude=reader.patterns(where, table, "exclude"),
+        require=reader.texts(where, table, "require"),
+        require_any_phrase=reader.flag(where, table, "require_any_phrase"),
+        carry=reader.texts(where, table, "carry"),
+        figures=reader.ids(where, table, "figures", FIGURE_KEYS)
+        if "figures" in table
+        else frozenset(),
+        min_evidence=min_evidence,
+    )
+
+
+def _cue(reader: _Reader, name: str, table: Any) -> Cue:
+    where = f"cues.{name}"
+    if not isinstance(table, dict):
+        raise reader.fail(where, None, f"{where} must be a table")
+    reader.check_keys(where, table, _CUE_KEYS)
+    words = reader.patterns(where, table, "words")
+    if not words:
+        raise reader.fail(where, "words", f"{where}.words is empty")
+    reason = table.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise reader.fail(where, None, f'{where}.reason is missing (reason = "中文原因")')
+    return Cue(
+        name=name,
+        reason=reason.strip(),
+        words=words,
+        with_=reader.patterns(where, table, "with"),
+        not_within=reader.texts(where, table, "not_within"),
+        unless=reader.texts(where, table, "unless"),
+        scope=reader.choice(where, table, "scope", SCOPES),
+        position=reader.choice(where, table, "position", POSITIONS),
+        headings=reader.flag(where, table, "headings"),
+        applies_to=reader.ids(where, table, "applies_to", CATEGORY_IDS),
+        kinds=reader.ids(where, table, "kinds", KINDS),
+        numbers=reader.flag(where, table, "numbers"),
+    )
