@@ -85,9 +85,20 @@ def other_name(text: str, rules: Rules) -> str:
     for pattern, _ in rules.other_index.present(text):
         for a, b in pattern.spans(text):
             name = text[a:b]
-            if not any(w in name for w in rules.campaign):
+            if not any(w in name for w in rules.campaign) and not _own_generic(name):
                 return name.strip('“”"‘’（）() ')
     return ""
+
+
+_OWN_PREFIX = re.compile(r"^[“”\"‘’（）() ]*(?:本届|本次|此次|这次|今年|该|本|两|活动|期间|在)?$")
+
+
+def _own_generic(name: str) -> bool:
+    """宣传周期间, 本届宣传周, 此次宣传月: this campaign named without its words."""
+    for generic in ("宣传周", "宣传月", "活动月", "活动周"):
+        if name.endswith(generic):
+            return bool(_OWN_PREFIX.match(name[: -len(generic)]))
+    return False
 
 
 def other_clause(sentence: str, pos: int, rules: Rules) -> str:
@@ -104,8 +115,14 @@ def kind_of(doc: list[Sentence], text: str, rules: Rules, title: str) -> tuple[s
     heading = "\n".join(s.text for s in doc if s.role == "title")
     top = f"{heading}\n{title}".strip()
     other = other_name(top, rules)
-    if other and not names_campaign(top, rules):
+    if other and not _names_ours(top, rules):
         return "unrelated", f"标题是其他活动：{other}"
+    opening = _opening(doc)
+    other = other_name(opening, rules)
+    if other and not _names_ours(f"{top}\n{opening}", rules):
+        return "unrelated", f"开头是其他活动：{other}"
+    if any(w in heading for w in _PLANNED_TITLE):
+        return "notice", "标题：活动尚未开展"
     if title.strip().lower().startswith(_FORWARDED):
         return "notice", "转发的文件"
     for source in (heading, title):
@@ -119,6 +136,22 @@ def kind_of(doc: list[Sentence], text: str, rules: Rules, title: str) -> tuple[s
     if phrase and not any(p in b for p in rules.kind.report_phrases for b in body):
         return "notice", f"正文：{phrase}"
     return "report", "默认为报告"
+
+
+_PLANNED_TITLE = ("将于", "即将", "将在", "将启动", "将开展", "将举办")
+
+
+def _names_ours(text: str, rules: Rules) -> bool:
+    """Whether the text names this campaign itself (节能宣传周, 低碳日 …), not only its words."""
+    return any(n in text for n in rules.campaign_names)
+
+
+def _opening(doc: list[Sentence]) -> str:
+    """The first body paragraph: where a report says which campaign it is about."""
+    body = [s for s in doc if s.role == "body"]
+    if not body:
+        return ""
+    return "".join(s.text for s in body if s.paragraph == body[0].paragraph)
 
 
 def unrelated_after_all(

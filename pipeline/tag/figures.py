@@ -26,11 +26,12 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _MAX = 10_000_000
 
 _COUNT = re.compile(
-    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?万?|\d+(?:\.\d+)?万?|[零〇一二两三四五六七八九十百千万]+)"
+    r"(?P<number>\d{1,3}(?:[,，]\d{3})+(?!\d)(?:\.\d+)?万?|\d+(?:\.\d+)?万?"
+    r"|[零〇一二两三四五六七八九十百千万]+)"
     r"(?:余|多)?(?P<unit>人次|场次|人|名|位|份|册|本|张|件|条|幅|块|个|面|场|次)"
 )
 # a count is not a figure after these (an estimate, an ordinal, part of a bigger number)
-_NOT_AFTER = set("第近若每约前周星至到-~～—") | set("0123456789.,")
+_NOT_AFTER = set("第近若每前周星至到-~～—－") | set("0123456789.")
 # …nor a Chinese round number after these (数十, 几百, 上千); 人数4200人 is a count
 _NOT_AFTER_CN = set("数几上")
 # …nor when the measure word is really the start of another word (人民, 名单, 张贴, 条件 …)
@@ -52,8 +53,8 @@ _NOT_BEFORE = {
 LEAFLETS = ("宣传资料", "资料", "传单", "宣传单", "手册", "倡议书", "折页", "宣传册",
             "明白纸", "读本", "宣传品", "宣传材料", "小册子", "宣传页", "告知书", "公开信",
             "宣传画册")  # fmt: skip
-BANNERS = ("横幅", "条幅", "横幅标语", "宣传横幅")
-BOARDS = ("展板",)
+BANNERS = ("横幅", "条幅", "横幅标语", "宣传横幅", "布标")
+BOARDS = ("展板", "展牌", "展示牌", "版面")
 EVENTS = ("活动", "宣传", "讲座", "培训", "竞赛", "竞答", "答题", "宣讲", "展览", "体验",
           "集市", "咨询", "比赛", "巡展", "义诊", "宣传日", "讲堂", "课堂")  # fmt: skip
 # nouns these measure words also count, which are none of the five figures
@@ -109,7 +110,7 @@ class Count:
 
 def cn_number(text: str) -> int | None:
     """Chinese or Arabic numeral to int: 一百二十 → 120, 3,000 → 3000, 1.2万 → 12000."""
-    text = text.replace(",", "").replace("，", "")
+    text = text.replace(",", "").replace("，", "")  # 3,500 and 3，500 (thousands)
     if not text:
         return None
     if text[0].isdigit():
@@ -143,6 +144,8 @@ def counts(text: str) -> list[Count]:
         start, end, unit = m.start(), m.end(), m.group("unit")
         if start and text[start - 1] in _NOT_AFTER:
             continue
+        if start > 1 and text[start - 1] in ",，" and text[start - 2].isdigit():
+            continue  # the tail of 3,500 or 3，500 that the grouped form did not take
         if start and text[start - 1] in _NOT_AFTER_CN and not text[start].isdigit():
             continue
         if end < len(text) and text[end] in _NOT_BEFORE.get(unit[0], ""):
@@ -156,11 +159,37 @@ def counts(text: str) -> list[Count]:
             if value > 1:  # one person (最后一人, 一名经办人员) is not a turnout
                 out.append(Count("participants", value, m.group(0), ""))
             continue
+        if value == 1 and not start_digit(m) and unit in ("场", "次", "场次"):
+            # 一场, 一次: an activity only when an activity noun follows in the clause
+            # (举办了一场…宣传活动), never 一次难得的机会 or 一场绿色变革
+            if _one_event(text, start, end):
+                out.append(Count("events", 1, m.group(0), "活动"))
+            continue
         noun, key = _measured_noun(text, start, end, unit)
         if not noun and unit in ("场", "场次"):
             key = "events"  # 场 counts activities even without a noun (开展6场)
         out.append(Count(key, value, m.group(0), noun))
     return out
+
+
+def start_digit(m: re.Match[str]) -> bool:
+    return m.group("number")[0].isdigit()
+
+
+_NOT_EVENTS = ("机会", "契机", "革命", "变革", "考验", "洗礼", "盛宴", "实践", "尝试")
+
+
+def _one_event(text: str, start: int, end: int) -> bool:
+    """Whether 一场/一次 at [start, end) measures an activity: an activity noun right before it
+    (讲座一场), or one following in its clause (within 24 characters) before any word of the
+    kind that counts nothing (一次难得的机会, 一场绿色变革)."""
+    if any(text[max(0, start - len(n)) : start] == n for n in EVENTS):
+        return True
+    clause = re.split(r"[，,。！？；;：:\n]", text[end : end + 24], maxsplit=1)[0]
+    first_event = min((clause.find(n) for n in EVENTS if n in clause), default=-1)
+    if first_event < 0:
+        return False
+    return not any(0 <= clause.find(w) < first_event for w in _NOT_EVENTS)
 
 
 def table_counts(text: str) -> list[Count]:
@@ -220,7 +249,47 @@ def _measured_noun(text: str, start: int, end: int, unit: str) -> tuple[str, str
         found = [(before.rfind(n) + len(n), len(n), n, k) for n, k in nouns if n in before]
         if found:
             _, _, noun, key = max(found)
+            if key is None and before is clause:
+                key = _enumerated_key(before, noun, nouns)
             return noun, key
+        if before is clause and _names_other_noun(clause):
+            return "", None  # 发放手提袋200余个: the clause's own noun is none of the five
         if before is clause and unit in "份册本张" and any(v in clause for v in _HAND_OUT):
             return "（发放）", "leaflets"  # 发放《居家节电小指南》500份
     return "", None
+
+
+# what may stand in a clause before a count besides its noun (共发放3000份, 累计悬挂12条)
+_FILLER = re.compile(
+    r"[共计累约余多了各类种和及等在向为对于给的、\s]|发放|派发|分发|散发|赠送|印发|印制|制作|悬挂"
+    r"|张贴|摆放|展出|设置|布置|出动|开展|举办|组织|活动|期间|现场|累计|合计|总计|总共|一共|其中"
+    r"|节能|低碳|宣传|各种|各类|相关|主题"
+)
+
+
+_VERB = re.compile(
+    r"发放|派发|分发|散发|赠送|印发|印制|制作|悬挂|张贴|摆放|展出|设置|布置|送出|发出|递送|准备|购置"
+)
+
+
+def _names_other_noun(clause: str) -> bool:
+    """Whether the clause before a count names a thing of its own (手提袋, 小纸条): then the
+    count is that thing's, not a noun's further back in the sentence."""
+    verbs = [m.end() for m in _VERB.finditer(clause)]
+    obj = clause[verbs[-1] :] if verbs else clause  # the object: what follows the last verb
+    rest = _FILLER.sub("", re.sub(r"《[^》]*》|“[^”]*”", "", obj))
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2
+
+
+def _enumerated_key(
+    clause: str, noun: str, nouns: tuple[tuple[str, str | None], ...]
+) -> str | None:
+    """宣传册、宣传画一万份: a count after an enumeration belongs to its first figure noun."""
+    items = re.split(r"[、和及与]", clause)
+    if len(items) < 2 or noun not in items[-1]:
+        return None
+    for item in items[:-1]:
+        keys = [k for n, k in nouns if k and n in item]
+        if keys:
+            return keys[0]
+    return None

@@ -173,11 +173,23 @@ def clause_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     depths = _quote_depths(sentence)
     spans, start = [], 0
     for i, ch in enumerate(sentence):
-        if ch in _CLAUSE_END and depths[i] == 0:
+        if ch in _CLAUSE_END and depths[i] == 0 and not _thousands(sentence, i):
             spans.append((start, i))
             start = i + 1
     spans.append((start, len(sentence)))
     return tuple(spans)
+
+
+def _thousands(text: str, i: int) -> bool:
+    """A comma between digits that groups thousands (3,500 or 3，500), not a clause break."""
+    return (
+        text[i] in ",，"
+        and i > 0
+        and text[i - 1].isdigit()
+        and text[i + 1 : i + 4].isdigit()
+        and len(text[i + 1 : i + 4]) == 3
+        and not text[i + 4 : i + 5].isdigit()
+    )
 
 
 def clause_at(sentence: str, pos: int) -> tuple[int, int]:

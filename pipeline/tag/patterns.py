@@ -21,6 +21,7 @@ from typing import Generic, TypeVar
 GAP = "…"
 MAX_GAP = 24  # characters between the parts of a "收看…直播" pattern
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?\n]")
+_QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|\"[^\"]*\"")
 
 T = TypeVar("T")
 
@@ -69,8 +70,8 @@ class Pattern:
         part = self.parts[index]
         window = text[pos : pos + self.max_gap + len(part)]
         found = window.find(part)
-        if found < 0 or _CLAUSE_BREAK.search(window[:found]):
-            return None
+        if found < 0 or _CLAUSE_BREAK.search(_QUOTED.sub("", window[:found])):
+            return None  # a comma inside a quoted theme (“节能降碳，你我同行”) breaks nothing
         return self._rest(text, pos + found + len(part), index + 1)
 
     def _extend_left(self, text: str, start: int) -> int:

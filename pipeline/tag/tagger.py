@@ -278,12 +278,18 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
                 continue
             if (
                 (cue.position == "before" and a < start)
-                or (cue.position == "after" and a >= end and "、" not in text[end:a])
+                or (cue.position == "after" and a >= end and _right_after(text, end, a))
                 or (cue.position == "opens" and a == lead)
                 or cue.position == "any"
             ):
                 return text[a:b]
     return ""
+
+
+def _right_after(text: str, end: int, a: int) -> bool:
+    """A cue after a hit governs it unless another list item comes between (、), except when
+    the cue closes the whole list (节水、节电、垃圾分类等内容)."""
+    return "、" not in text[end:a] or text[a - 1 : a] == "等"
 
 
 def _quoted_apart(quotes: Sequence[tuple[int, int]], a: int, b: int, start: int, end: int) -> bool:
