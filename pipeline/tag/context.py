@@ -44,6 +44,54 @@ def from_figures(counted: str, found: set[str], rules: Rules) -> list[Tag]:
     return out
 
 
+_DATE = r"(\d{1,2}月\d{1,2}日)"
+_DAY_NAMED = (
+    re.compile(
+        _DATE
+        + r"[，,]?(?:是|为)(?:我国|今年的?)?(?:第[^，。；]{1,4}个)?[“\"]?(?:全国)?[“\"]?低碳日"
+    ),
+    re.compile(r"低碳日[”\"]?(?:[（(]|是|为|定于|：|:)" + _DATE),
+)
+_DONE_WORDS = (
+    "开展", "组织", "举办", "举行", "停开", "关闭", "停用", "体验", "参加", "参与", "启动", "集中",
+    "走进", "来到", "召开",
+)  # fmt: skip
+
+
+def tied_to_day(doc: list[Sentence], kind: str, others: dict[int, str], rules: Rules) -> list[Tag]:
+    """低碳日 tied by its date: "6月15日是全国低碳日……6月15日，我局停开空调" (the activity is
+    reported on the date the text names as 全国低碳日)."""
+    if kind == "unrelated":
+        return []
+    dates: dict[str, int] = {}
+    for s in doc:
+        for pattern in _DAY_NAMED:
+            for m in pattern.finditer(s.text):
+                dates.setdefault(m.group(1), s.index)
+    for s in doc:
+        if s.role != "body" or s.index in others:
+            continue
+        for date, named_in in dates.items():
+            at = s.text.find(date)
+            if at < 0 or (s.index == named_in and _named_here(s.text, date)):
+                continue
+            rest = s.text[at:]
+            if any(w in rest for w in _DONE_WORDS) and _about_ours(rest, rules):
+                return [Tag("low_carbon_day", s.text, date)]
+    return []
+
+
+def _about_ours(text: str, rules: Rules) -> bool:
+    """Energy or low-carbon work (a rule phrase or a word of this campaign), not 院务会."""
+    return names_campaign(text, rules) or bool(rules.phrase_index.present(text))
+
+
+def _named_here(text: str, date: str) -> bool:
+    """Whether every mention of `date` in the sentence is the one naming the day."""
+    named = sum(len(p.findall(text)) for p in _DAY_NAMED)
+    return text.count(date) <= named
+
+
 def _with_header(text: str, row: str) -> str:
     """A table row with the header row above it, so its columns can be read."""
     lines = text.splitlines()

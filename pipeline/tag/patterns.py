@@ -69,6 +69,9 @@ class Pattern:
             return pos
         part = self.parts[index]
         window = text[pos : pos + self.max_gap + len(part)]
+        quoted = sum(len(q) for q in _QUOTED.findall(text[pos : pos + 2 * self.max_gap]))
+        if quoted:  # a quoted name or theme between the parts does not count toward the gap
+            window = text[pos : pos + self.max_gap + len(part) + min(quoted, 2 * self.max_gap)]
         found = window.find(part)
         if found < 0 or _CLAUSE_BREAK.search(_QUOTED.sub("", window[:found])):
             return None  # a comma inside a quoted theme (“节能降碳，你我同行”) breaks nothing

@@ -106,6 +106,9 @@ class Rules:
     def label(self, category: str) -> str:
         return next((c.label for c in self.categories if c.id == category), category)
 
+    def category(self, category: str) -> CategoryRule | None:
+        return next((c for c in self.categories if c.id == category), None)
+
     @cached_property
     def words(self) -> tuple[str, ...]:
         """Every literal part of a phrase or mask: the segmenter keeps these whole."""

@@ -30,6 +30,7 @@ from pipeline.tag.context import (
     kind_of,
     other_campaign,
     other_clause,
+    tied_to_day,
     unrelated_after_all,
 )
 from pipeline.tag.passages import (
@@ -136,6 +137,8 @@ def tag(text: str, rules: Rules, title: str = "") -> Tagging:
         kept = []
     counted = counted_text(doc, kind, others, rules)
     kept.extend(from_figures(counted, {t.category for t in kept}, rules))
+    if "low_carbon_day" not in {t.category for t in kept} and rules.category("low_carbon_day"):
+        kept.extend(tied_to_day(doc, kind, others, rules))
     return Tagging(kind, tuple(kept), tuple(dropped), kind_reason, counted)
 
 
@@ -286,10 +289,45 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
     return ""
 
 
+_LIST_REACH = 16  # characters of a list (节水、治塑、垃圾分类宣传活动) a cue after it governs
+
+
+# words that name the topic of one item (节能知识问答) unless they close it (…垃圾分类宣传活动);
+# the other cue words after a list (习惯, 理念, 风尚 …) speak of the whole list
+_TOPIC_WORDS = (
+    "宣传",
+    "知识",
+    "常识",
+    "内容",
+    "主题",
+    "专题",
+    "方法",
+    "技巧",
+    "窍门",
+    "提示",
+    "标识",
+)
+
+
+def _closes_item(text: str, at: int) -> bool:
+    rest = text[at:]
+    return not rest or rest[0] in "，,。；;：:、）)”" or rest.startswith(_ITEM_TAILS)
+
+
+_ITEM_TAILS = ("活动", "资料", "手册", "工作", "讲座", "展板", "的", "等", "为", "教育")
+
+
 def _right_after(text: str, end: int, a: int) -> bool:
     """A cue after a hit governs it unless another list item comes between (、), except when
     the cue closes the whole list (节水、节电、垃圾分类等内容)."""
-    return "、" not in text[end:a] or text[a - 1 : a] == "等"
+    if "、" not in text[end:a] or text[a - 1 : a] == "等":
+        return True
+    # 节水、治塑、垃圾分类宣传活动: a cue closing the list's last item governs every item
+    # (废旧电池回收、节能知识问答: 知识 belongs to 问答 alone)
+    if a - end > _LIST_REACH:
+        return False
+    topic = next((w for w in _TOPIC_WORDS if text.startswith(w, a)), "")
+    return not topic or _closes_item(text, a + len(topic))
 
 
 def _quoted_apart(quotes: Sequence[tuple[int, int]], a: int, b: int, start: int, end: int) -> bool:
