@@ -289,24 +289,16 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
     return ""
 
 
+_ITEM_MAX = 6  # characters of the list's last item before its topic word
 _LIST_REACH = 16  # characters of a list (节水、治塑、垃圾分类宣传活动) a cue after it governs
 
 
 # words that name the topic of one item (节能知识问答) unless they close it (…垃圾分类宣传活动);
 # the other cue words after a list (习惯, 理念, 风尚 …) speak of the whole list
 _TOPIC_WORDS = (
-    "宣传",
-    "知识",
-    "常识",
-    "内容",
-    "主题",
-    "专题",
-    "方法",
-    "技巧",
-    "窍门",
-    "提示",
-    "标识",
-)
+    "宣传", "知识", "常识", "内容", "主题", "专题", "方法", "技巧", "窍门", "提示", "标识", "海报",
+    "标语", "志愿者", "宣传员", "答题", "竞赛", "资料", "手册", "作品", "绘画", "小常识", "展览",
+)  # fmt: skip
 
 
 def _closes_item(text: str, at: int) -> bool:
@@ -327,7 +319,10 @@ def _right_after(text: str, end: int, a: int) -> bool:
     if a - end > _LIST_REACH:
         return False
     topic = next((w for w in _TOPIC_WORDS if text.startswith(w, a)), "")
-    return not topic or _closes_item(text, a + len(topic))
+    if not topic:
+        return True
+    last_item = text[text.rfind("、", end, a) + 1 : a]  # a bare noun (垃圾分类), not an action
+    return len(last_item) <= _ITEM_MAX and _closes_item(text, a + len(topic))
 
 
 def _quoted_apart(quotes: Sequence[tuple[int, int]], a: int, b: int, start: int, end: int) -> bool:
