@@ -148,7 +148,14 @@ class Submission:
         if not self.documents:
             return "unrelated"
         rank = {k: i for i, k in enumerate(reversed(KINDS))}  # ties: report > notice
-        best = max(self.documents, key=lambda d: (len(d.analysis.tags), rank[d.analysis.kind]))
+        documents = self.documents
+        files = [d for d in documents if d.document.filetype != "body"]
+        body_tags = sum(len(d.analysis.tags) for d in documents if d.document.filetype == "body")
+        if files and not body_tags:
+            # a cover note ("附件是我单位的总结，请查收") says nothing itself: the files decide,
+            # so another campaign's report sent under a cover note does not count
+            documents = tuple(files)
+        best = max(documents, key=lambda d: (len(d.analysis.tags), rank[d.analysis.kind]))
         return best.analysis.kind
 
     @property

@@ -42,6 +42,23 @@ def test_cn_number(text: str, value: int) -> None:
         ("约二三十名干部、20至30人、数百人、近千份。", {}),
         ("最后一人离开关灯；纸质件一式两份；第三人民医院。", {}),
         ("参与群众两万余人次，发放资料一千零五十份。", {"participants": 20000, "leaflets": 1050}),
+        # issue 13: thousands separators keep every digit, ASCII and full-width
+        ("发放宣传资料3,500余份。", {"leaflets": 3500}),
+        ("参与群众1,200人，悬挂横幅2,000条。", {"participants": 1200, "banners": 2000}),
+        ("发放宣传资料3，500余份，参与1，200人。", {"leaflets": 3500, "participants": 1200}),
+        ("累计参与1,234,567人次。", {"participants": 1234567}),
+        ("活动吸引1.2万人次参与。", {"participants": 12000}),
+        # a range is uncertain: left out, not guessed
+        ("发放宣传单1000—1500份。", {}),
+        ("约120人参加。", {"participants": 120}),
+        ("举办节能讲座一场。", {"events": 1}),
+        ("举办了一场以节水、节电为主题的节能宣传活动。", {"events": 1}),
+        ("这是一次难得的机会，一场绿色变革正在发生，少用一张纸。", {}),
+        ("展板20块，环保袋500个。", {"boards": 20}),
+        ("制作展板50余块，发放手提袋200余个、宣传页300余张。", {"boards": 50, "leaflets": 300}),
+        ("发放小纸条300张，悬挂横幅5条。", {"banners": 5}),
+        ("印制各类节能宣传册、宣传画一万份。", {"leaflets": 10000}),
+        ("悬挂节能宣传布标22条，设置展牌六块。", {"banners": 22, "boards": 6}),
     ],
 )
 def test_figures(text: str, expected: dict[str, int]) -> None:

@@ -285,3 +285,27 @@ def test_report_rejects_a_bad_week(workspace: Workspace, week: str) -> None:
         main, ["--config", str(workspace.config_path), "report", "--week", week]
     )
     assert out.exit_code == 2 and "--week" in out.output
+
+
+def test_another_campaigns_report_under_a_cover_note_never_counts(workspace: Workspace) -> None:
+    """Issue 13: a unit that sent only its 安全生产月 summary has not reported for this
+    campaign, whatever the cover note says; the mail is listed in 明细 with why."""
+    safety = make_docx([
+        "寸滩街道2024年“安全生产月”活动工作总结",
+        "今年6月是全国第23个“安全生产月”。街道悬挂安全生产横幅3,500条，发放宣传资料12,000份，"
+        "组织辖区企业职工1,200人开展安全生产知识竞赛和应急演练。",
+    ])  # fmt: skip
+    workspace.add(
+        make_mail(sender="cuntan@jiangbei.example", subject="寸滩街道报送节能宣传周材料",
+                  body="附件是我单位节能宣传周活动总结，请查收。", date=at(16),
+                  attachments=[("总结.docx", safety)], message_id="<ct@x>")
+    )  # fmt: skip
+    processed(workspace)
+    book = report(workspace)
+    cuntan = by_unit(book)["寸滩街道办事处"]
+    assert cuntan["报送状态"] == "未报送"
+    assert cuntan["横幅(条)"] is None and cuntan["宣传资料(份)"] is None
+    rows = [r for r in table(book, "明细") if r["发件地址"] == "cuntan@jiangbei.example"]
+    assert {r["文件"]: r["材料类型"] for r in rows} == {"正文": "报告", "总结.docx": "无关"}
+    assert {r["计入情况"] for r in rows} == {"无关，不计入"}
+    assert all(r["横幅(条)"] is None for r in rows)

@@ -274,11 +274,14 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
             return word
     lead = region[0] + (len(chunk) - len(strip_enumerator(chunk).lstrip()))
     quotes = quote_spans(text)
+    purposes = _purpose_clauses(text) if cue.scope == "sentence" else ()
     for pattern in words:
         for a, b in pattern.spans(chunk):
             a, b = a + region[0], b + region[0]
             if inside_any(cue.not_within, text, a, b) or _quoted_apart(quotes, a, b, start, end):
                 continue
+            if any(p <= a < q and not p <= start < q for p, q in purposes):
+                continue  # 为培养学生……, 学校组织教职工……: the purpose governs only itself
             if (
                 (cue.position == "before" and a < start)
                 or (cue.position == "after" and a >= end and _right_after(text, end, a))
@@ -307,6 +310,20 @@ def _closes_item(text: str, at: int) -> bool:
 
 
 _ITEM_TAILS = ("活动", "资料", "手册", "工作", "讲座", "展板", "的", "等", "为", "教育")
+
+
+_PURPOSE = ("为了", "为", "旨在", "意在", "以期", "让", "使")
+_PURPOSE_NOT = ("为期", "为主", "为题", "为主题", "为民", "让利", "使用")
+
+
+def _purpose_clauses(sentence: str) -> tuple[tuple[int, int], ...]:
+    """The clauses of a sentence that state a purpose (为……, 让……, 旨在……)."""
+    out = []
+    for a, b in clause_spans(sentence):
+        clause = strip_enumerator(sentence[a:b]).lstrip()
+        if clause.startswith(_PURPOSE) and not clause.startswith(_PURPOSE_NOT):
+            out.append((a, b))
+    return tuple(out)
 
 
 def _right_after(text: str, end: int, a: int) -> bool:

@@ -1,0 +1,45 @@
+"""The tagger on the real set (bench/realset): its scores may not fall below the floor.
+
+The floor is the score of the latest round of rule work (README, "Tagging rules and
+accuracy"). A change that loses accuracy on real reports fails here; a change that
+gains raises the floor in the same commit. Both parts are scored; only the fit
+part's errors are ever looked at (bench/evaluate.py --real --part fit --errors).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.evaluate import REPO, load_real, run, score
+from pipeline.tag import load_rules
+
+# part: (macro-F1, worst category F1, figures exact, kind accuracy)
+FLOORS = {
+    "fit": (0.897, 0.75, 0.83, 0.98),
+    "check": (0.843, 0.69, 0.77, 0.95),
+}
+
+
+@pytest.mark.parametrize("part", sorted(FLOORS))
+def test_real_set_scores_hold_their_floor(part: str) -> None:
+    rules = load_rules(REPO / "rules" / "categories.toml")
+    result = score(run(load_real(REPO / "bench" / "realset", part), rules), figures_on_reports=True)
+    cats = result["categories"]
+    assert isinstance(cats, dict)
+    got = (
+        result["macro_f1"],
+        min(c["f1"] for c in cats.values()),
+        result["figures_exact"],
+        result["kind_accuracy"],
+    )
+    floor = FLOORS[part]
+    names = ("macro-F1", "worst category", "figures exact", "kind")
+    fallen = {n: (round(g, 3), f) for n, g, f in zip(names, got, floor, strict=True) if g < f}
+    assert not fallen, f"{part} part below its floor (score, floor): {fallen}"
+
+
+def test_the_split_is_fixed_and_about_a_third() -> None:
+    fit = load_real(REPO / "bench" / "realset", "fit")
+    check = load_real(REPO / "bench" / "realset", "check")
+    assert not {c.name for c, _ in fit} & {c.name for c, _ in check}
+    assert 0.25 < len(check) / (len(fit) + len(check)) < 0.42
