@@ -4,7 +4,8 @@ on the fit part of the real set (never the check part).
 For every fit document, each kept tag (category, phrase) is *right* when the label
 has that category, *wrong* otherwise; each cancelled hit (category, reason) *removed a
 wrong hit* when the label lacks the category, and *cancelled a right one* when it has
-it and no other sentence gave the category. A cue is worth keeping where it removes more wrong hits than right ones.
+it and no other sentence gave the category. A cue is worth keeping where it removes more
+wrong hits than right ones.
 
     .venv/bin/python -m bench.rulestats              # phrases and cues, worst first
     .venv/bin/python -m bench.rulestats --category green_office
