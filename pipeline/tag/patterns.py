@@ -2,9 +2,9 @@
 
 Tagging asks each of ~290 phrases (and the cue and campaign lists) about every
 sentence, and nearly every answer is "no". A pattern can only match where its first
-literal part occurs, so all first parts go into one regex, tried at every position
-longest first: the longest first part found at a position stands for itself and every
-shorter first part that is a prefix of it (those occur there too). Only the patterns
+literal part occurs, so all first parts go into one Aho–Corasick automaton
+(pyahocorasick), which finds every one of them in a single pass over the text. Only the
+patterns
 whose first part occurs are asked, in the rules' order, so every caller sees the same
 matches in the same order as when it asked every pattern.
 """
@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, TypeVar
+
+import ahocorasick
 
 GAP = "…"
 MAX_GAP = 24  # characters between the parts of a "收看…直播" pattern
@@ -106,8 +108,12 @@ class PatternIndex(Generic[T]):
             word: tuple(n for n, (p, _) in enumerate(self.entries) if word.startswith(p.parts[0]))
             for word in firsts
         }
-        alternation = "|".join(map(re.escape, firsts))
-        self._regex = re.compile(f"(?=({alternation}))") if firsts else None
+        # one Aho–Corasick pass finds every first part in a text (pyahocorasick, in C)
+        self._automaton = ahocorasick.Automaton() if firsts else None
+        if self._automaton is not None:
+            for word in firsts:
+                self._automaton.add_word(word, word)
+            self._automaton.make_automaton()
         # tagging asks again about the same clause for every hit and cue in it
         self._present = functools.lru_cache(maxsize=2048)(self._scan)
 
@@ -118,8 +124,8 @@ class PatternIndex(Generic[T]):
         return self._present(text)
 
     def _scan(self, text: str) -> tuple[tuple[Pattern, T], ...]:
-        if self._regex is None:
+        if self._automaton is None or not text:
             return ()
-        words = set(self._regex.findall(text))
+        words = {word for _, word in self._automaton.iter(text)}
         found = sorted({n for word in words for n in self._by_first[word]})
         return tuple(map(self.entries.__getitem__, found))
