@@ -54,7 +54,7 @@ _DAY_NAMED = (
 )
 _DONE_WORDS = (
     "开展", "组织", "举办", "举行", "停开", "关闭", "停用", "体验", "参加", "参与", "启动", "集中",
-    "走进", "来到", "召开",
+    "走进", "来到", "召开", "践行", "带头", "实行",
 )  # fmt: skip
 
 
@@ -73,8 +73,14 @@ def tied_to_day(doc: list[Sentence], kind: str, others: dict[int, str], rules: R
             continue
         for date, named_in in dates.items():
             at = s.text.find(date)
-            if at < 0 or (s.index == named_in and _named_here(s.text, date)):
+            if at < 0:
                 continue
+            if s.index == named_in and _named_here(s.text, date):
+                # "7月12日是全国低碳日，局领导干部带头践行135出行": the clauses after the
+                # one naming the day report what was done on it
+                at = _after_naming(s.text)
+                if at < 0:
+                    continue
             rest = s.text[at:]
             if any(w in rest for w in _DONE_WORDS) and _about_ours(rest, rules):
                 return [Tag("low_carbon_day", s.text, date)]
@@ -84,6 +90,15 @@ def tied_to_day(doc: list[Sentence], kind: str, others: dict[int, str], rules: R
 def _about_ours(text: str, rules: Rules) -> bool:
     """Energy or low-carbon work (a rule phrase or a word of this campaign), not 院务会."""
     return names_campaign(text, rules) or bool(rules.phrase_index.present(text))
+
+
+def _after_naming(text: str) -> int:
+    """Where the clauses after the one naming the day begin, or -1."""
+    ends = [m.end() for p in _DAY_NAMED for m in p.finditer(text)]
+    if not ends:
+        return -1
+    start = text.find("，", max(ends))
+    return -1 if start < 0 else start + 1
 
 
 def _named_here(text: str, date: str) -> bool:
@@ -138,14 +153,19 @@ def other_name(text: str, rules: Rules) -> str:
     return ""
 
 
-_OWN_PREFIX = re.compile(r"^[“”\"‘’（）() ]*(?:本届|本次|此次|这次|今年|该|本|两|活动|期间|在)?$")
+# what may come right before 宣传周 when it is this campaign's (学校紧扣宣传周主题, 本届宣传周)
+_OWN_BEFORE = (
+    "本届", "本次", "此次", "这次", "今年", "该", "本", "紧扣", "围绕", "结合", "借助", "利用", "借",
+    "趁", "在", "以", "于", "的", "和", "及", "与", "、", "年", "届", "次", "期间", "活动", "两",
+)  # fmt: skip
 
 
 def _own_generic(name: str) -> bool:
-    """宣传周期间, 本届宣传周, 此次宣传月: this campaign named without its words."""
+    """宣传周期间, 本届宣传周, 学校紧扣宣传周: this campaign named without its words."""
     for generic in ("宣传周", "宣传月", "活动月", "活动周"):
         if name.endswith(generic):
-            return bool(_OWN_PREFIX.match(name[: -len(generic)]))
+            before = name[: -len(generic)].strip('“”"‘’（）() ')
+            return not before or before.endswith(_OWN_BEFORE)
     return False
 
 
