@@ -306,7 +306,7 @@ _TOPIC_WORDS = (
 
 def _closes_item(text: str, at: int) -> bool:
     rest = text[at:]
-    return not rest or rest[0] in "，,。；;：:、）)”" or rest.startswith(_ITEM_TAILS)
+    return not rest or rest[0] in "，,。；;：:、）)”0123456789" or rest.startswith(_ITEM_TAILS)
 
 
 _ITEM_TAILS = ("活动", "资料", "手册", "工作", "讲座", "展板", "的", "等", "为", "教育")
