@@ -312,16 +312,26 @@ def _closes_item(text: str, at: int) -> bool:
 _ITEM_TAILS = ("活动", "资料", "手册", "工作", "讲座", "展板", "的", "等", "为", "教育")
 
 
-_PURPOSE = ("为了", "为", "旨在", "意在", "以期", "让", "使")
-_PURPOSE_NOT = ("为期", "为主", "为题", "为主题", "为民", "让利", "使用")
+_PURPOSE = ("为了", "旨在", "意在", "以期", "让", "使")
+# 为 states a purpose when a verb follows (为营造…, 为进一步…); 为过往群众讲解 is "for"
+_PURPOSE_VERBS = (
+    "进一步", "深入", "切实", "营造", "增强", "提高", "提升", "推动", "落实", "贯彻", "倡导",
+    "培养", "培育", "引导", "普及", "宣传", "加强", "全面", "更好", "积极", "大力", "扎实", "做好",
+    "践行", "促进", "推进", "助力", "响应", "树立", "强化", "传播", "弘扬", "动员", "鼓励", "让",
+    "使",
+)  # fmt: skip
 
 
 def _purpose_clauses(sentence: str) -> tuple[tuple[int, int], ...]:
-    """The clauses of a sentence that state a purpose (为……, 让……, 旨在……)."""
+    """The clauses of a sentence that state a purpose (为营造……, 让……, 旨在……)."""
     out = []
-    for a, b in clause_spans(sentence):
+    spans = clause_spans(sentence)
+    for n, (a, b) in enumerate(spans):
         clause = strip_enumerator(sentence[a:b]).lstrip()
-        if clause.startswith(_PURPOSE) and not clause.startswith(_PURPOSE_NOT):
+        purpose = clause.startswith(_PURPOSE) or (
+            clause.startswith("为") and clause[1:].startswith(_PURPOSE_VERBS)
+        )
+        if purpose and n < len(spans) - 1:  # a purpose comes before its main clause
             out.append((a, b))
     return tuple(out)
 
