@@ -59,6 +59,10 @@ def test_cn_number(text: str, value: int) -> None:
         ("发放小纸条300张，悬挂横幅5条。", {"banners": 5}),
         ("印制各类节能宣传册、宣传画一万份。", {"leaflets": 10000}),
         ("悬挂节能宣传布标22条，设置展牌六块。", {"banners": 22, "boards": 6}),
+        ("发放宣传资料万余份，节能环保袋2000余个。", {"leaflets": 10000}),
+        ("共悬挂宣传横幅11条、标语100余条。", {"banners": 11}),
+        ("接受群众现场咨询10余次。", {}),
+        ("在“万人签字”环节中，师生踊跃参与。", {}),
     ],
 )
 def test_figures(text: str, expected: dict[str, int]) -> None:

@@ -56,7 +56,7 @@ LEAFLETS = ("宣传资料", "资料", "传单", "宣传单", "手册", "倡议�
 BANNERS = ("横幅", "条幅", "横幅标语", "宣传横幅", "布标")
 BOARDS = ("展板", "展牌", "展示牌", "版面")
 EVENTS = ("活动", "宣传", "讲座", "培训", "竞赛", "竞答", "答题", "宣讲", "展览", "体验",
-          "集市", "咨询", "比赛", "巡展", "义诊", "宣传日", "讲堂", "课堂")  # fmt: skip
+          "集市", "比赛", "巡展", "义诊", "宣传日", "讲堂", "课堂")  # fmt: skip
 # nouns these measure words also count, which are none of the five figures
 _OTHER_NOUNS = {
     "sheet": ("海报", "标语", "图书", "书籍", "教材", "答卷", "问卷", "手抄报", "报纸",
@@ -67,7 +67,7 @@ _OTHER_NOUNS = {
     "piece": ("显示屏", "电子屏", "屏", "宣传栏", "提示牌", "标牌", "牌", "黑板报", "展架",
               "宣传牌"),
     "time": ("阅读", "浏览", "点击", "播放", "转发", "会议", "检查", "巡查", "推送", "发布",
-             "访问", "播出", "点赞", "督查", "通报"),
+             "访问", "播出", "点赞", "督查", "通报", "咨询"),
 }  # fmt: skip
 _UNIT_NOUNS: dict[str, tuple[tuple[str, str | None], ...]] = {}
 for _unit, _own, _key, _other in (
@@ -126,7 +126,7 @@ def cn_number(text: str) -> int | None:
                 return None  # 二三十, 三五: an estimate, not a count
             digit = _CN_DIGITS[ch]
         elif ch == "万":
-            section = (section + (digit or 0)) * 10000
+            section = (section + (1 if digit is None and not section else digit or 0)) * 10000
             total += section
             section, digit = 0, None
         elif ch in _CN_UNITS:
@@ -152,6 +152,8 @@ def counts(text: str) -> list[Count]:
             continue
         if text[max(0, start - 2) : start] == "一式":
             continue
+        if m.group("number") == "万" and m.group(0)[1:2] not in ("余", "多"):
+            continue  # 万人签名 is an activity's name; 万余份 is a count
         value = cn_number(m.group("number"))
         if not value or value >= _MAX:
             continue
@@ -289,6 +291,8 @@ def _enumerated_key(
     if len(items) < 2 or noun not in items[-1]:
         return None
     for item in items[:-1]:
+        if re.search(r"\d|[一二两三四五六七八九十百千万]+[条幅块个份张次场]", item):
+            continue  # 横幅11条、标语100余条: that item has its own count
         keys = [k for n, k in nouns if k and n in item]
         if keys:
             return keys[0]
