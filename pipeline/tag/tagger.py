@@ -219,7 +219,8 @@ def _why_not(
     if mask:
         return f"词义不同（{mask}）"
     clause = clause_at(s.text, hit.start)
-    excluded = _first(rule.exclude, strip_enumerator(s.text[clause[0] : clause[1]]))
+    item = _list_item(s.text, clause, hit.start, hit.end)
+    excluded = _first(rule.exclude, strip_enumerator(s.text[item[0] : item[1]]))
     if excluded:
         return f"排除词（{excluded}）"
     if rule.require and not _required(rule, s, rules):
@@ -230,6 +231,17 @@ def _why_not(
             if word:
                 return f"{cue.reason}（{word}）"
     return ""
+
+
+def _list_item(text: str, clause: tuple[int, int], start: int, end: int) -> tuple[int, int]:
+    """The list item (between 、) of the clause that holds the hit: 绿色出行、限用电梯 are two
+    measures, and 电梯 excludes only its own."""
+    a, b = clause
+    quotes = quote_spans(text)
+    marks = [i for i in range(a, b) if text[i] == "、" and not any(o < i < c for o, c in quotes)]
+    left = max((i for i in marks if i < start), default=a - 1)
+    right = min((i for i in marks if i >= end), default=b)
+    return left + 1, right
 
 
 def _on_word_boundary(hit: _Hit, text: str, segmenter: Segmenter) -> bool:
