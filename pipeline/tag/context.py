@@ -207,7 +207,9 @@ def kind_of(doc: list[Sentence], text: str, rules: Rules, title: str) -> tuple[s
     return "report", "默认为报告"
 
 
-_PLANNED_TITLE = ("将于", "即将", "将在", "将启动", "将开展", "将举办", "将统一", "将停", "定于", "拟于")
+_PLANNED_TITLE = (
+    "将于", "即将", "将在", "将启动", "将开展", "将举办", "将统一", "将停", "定于", "拟于",
+)  # fmt: skip
 
 
 def _names_ours(text: str, rules: Rules) -> bool:
