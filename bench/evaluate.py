@@ -86,15 +86,17 @@ def load_cases(
             continue
         if numbers and not numbers[0] <= number <= numbers[1]:
             continue
-        label = labels[name]
-        case = Case(
-            name=name,
-            kind=label["kind"],
-            categories=frozenset(label.get("categories", [])),
-            figures=dict(label.get("figures", {})),
-        )
-        out.append((case, (folder / name).read_text(encoding="utf-8")))
+        out.append((_case(name, labels[name]), (folder / name).read_text(encoding="utf-8")))
     return out
+
+
+def _case(name: str, label: dict) -> Case:
+    return Case(
+        name=name,
+        kind=label["kind"],
+        categories=frozenset(label.get("categories", [])),
+        figures=dict(label.get("figures", {})),
+    )
 
 
 def part_of(name: str) -> str:
@@ -111,14 +113,8 @@ def load_real(folder: Path, part: str) -> list[tuple[Case, str]]:
         for name in sorted(labels):
             if part != "all" and part_of(name) != part:
                 continue
-            label = labels[name]
-            case = Case(
-                name=name,
-                kind=label["kind"],
-                categories=frozenset(label.get("categories", [])),
-                figures=dict(label.get("figures", {})),
-            )
-            out.append((case, (folder / "docs" / name).read_text(encoding="utf-8")))
+            text = (folder / "docs" / name).read_text(encoding="utf-8")
+            out.append((_case(name, labels[name]), text))
     return out
 
 

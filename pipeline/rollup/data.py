@@ -1,17 +1,6 @@
 """What a roll-up workbook shows, read from the store: the scope (a campaign's week or
-its 累计) and the frames of submissions, documents, problems and reminders.
-
-(The workbooks themselves: report.py.)
-
-Per campaign, one workbook per ISO week (``江北区节能宣传周汇总_2024-W20.xlsx``:
-the campaign as it stood at the end of that week, so a unit that reported in
-an earlier week is not shown as missing) and one cumulative workbook
-(``…_累计.xlsx``: everything stored, with week-over-week columns in 分类统计).
-
-SQLite → pandas frames (read once, filtered per scope) → sheets (sheets.py) →
-xlsx (workbook.py). Nothing that arrived is left out: a mail that could not be
-handled is a row in 待处理, a sender nobody knows is 待确认, and a mail outside
-every campaign's window is listed in the nearest campaign's cumulative book.
+its 累计) and the frames of submissions, documents, problems and reminders, read once
+and narrowed per scope (`load`, `select`). The workbooks themselves: report.py.
 """
 
 from __future__ import annotations
