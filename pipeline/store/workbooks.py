@@ -54,7 +54,8 @@ def cumulative_stale(store: Store) -> bool:
     changed = store.db.execute(
         "SELECT max(t) FROM (SELECT max(processed_at) AS t FROM submissions"
         " UNION ALL SELECT max(created_at) FROM problems"
-        " UNION ALL SELECT max(archived_at) FROM mails)"
+        " UNION ALL SELECT max(archived_at) FROM mails"
+        " UNION ALL SELECT max(max(created_at), coalesce(max(undone_at), '')) FROM corrections)"
     ).fetchone()[0]
     return changed is not None and changed > row["written_at"]
 
