@@ -47,7 +47,7 @@ DETAIL_COLUMNS = [
 
 def details_sheet(ctx: Context) -> Sheet:
     """One row per document (body or attachment), photo set or empty mail, in time order."""
-    subs = ctx.data.subs.assign(计入情况=_standing_of(ctx.data.subs))
+    subs = ctx.data.subs.assign(计入情况=standing_of(ctx.data.subs))
     mail = subs.set_index("sha256")[_MAIL_COLUMNS]
     rows = _document_rows(ctx, subs).join(mail, on="sha256")
     rows = rows.sort_values(["when", "sha256", "_order"], kind="stable").reset_index(drop=True)
@@ -103,7 +103,7 @@ def _document_rows(ctx: Context, subs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows, extra], ignore_index=True) if len(extra) else rows
 
 
-def _standing_of(subs: pd.DataFrame) -> list[str]:
+def standing_of(subs: pd.DataFrame) -> list[str]:
     """Whether each mail counts, and if not, why (the 计入情况 column)."""
     replaced = superseded(subs) if len(subs) else pd.Series(False, index=subs.index)
     choices = [
