@@ -185,7 +185,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
 def _web(sec: Section) -> WebConfig:
     listen = sec.get("listen", str, "127.0.0.1:8080")
     host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:  # 0: any free port
         raise sec._fail("listen", f'{listen!r}: write host:port, e.g. "127.0.0.1:8080"')
     base_url = sec.get("base_url", str, "").rstrip("/")
     if base_url and not base_url.startswith(("http://", "https://")):

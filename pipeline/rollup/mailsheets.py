@@ -41,7 +41,7 @@ MAX_EVIDENCE = 200  # characters of one evidence sentence shown in 明细
 
 DETAIL_COLUMNS = [
     "序号", "收到时间", "周次", "发件人", "发件地址", "主题", "文件", "单位", "单位识别依据",
-    "材料类型", "分类", "分类依据", *FIGURE_LABELS.values(), "计入情况", "原始邮件",
+    "材料类型", "分类", "分类依据", *FIGURE_LABELS.values(), "计入情况", "人工更正", "原始邮件",
 ]  # fmt: skip
 
 
