@@ -30,7 +30,8 @@ CONFLICT_REASON = "报送单位待确认"
 UNKNOWN_UNIT = Problem(
     where="邮件",
     reason="未能识别报送单位（待确认）",
-    action="核实后在 rules/roster.toml 中为该单位补充发件地址或别名，再运行 mailroll retag",
+    action="在网页的“待确认”中指定单位（可记住发件地址）；或核实后在 rules/roster.toml 中"
+    "为该单位补充发件地址或别名，再运行 mailroll retag",
 )
 
 

@@ -59,12 +59,13 @@ def conflict_mail() -> bytes:
     )
 
 
-def campaign(ws: Workspace, web: str = "") -> Workspace:
+def campaign(ws: Workspace, web: str = "", port: int = 0, service: str = "") -> Workspace:
     """The season of tests/reportkit.py plus the disagreement mail, processed, with an
-    editor `zhang` and a leader `li`; the web app on any free loopback port, plus the
-    `web` keys of [web]."""
+    editor `zhang` and a leader `li`; the web app on `port` of loopback (0: any free
+    one) with the extra [web] keys `web`, and the [service] keys `service`."""
     ws.add(conflict_mail(), "conflict.eml")
-    processed(ws, f'[web]\nlisten = "127.0.0.1:0"\n{web}')
+    extra = f'[web]\nlisten = "127.0.0.1:{port}"\n{web}\n'
+    processed(ws, extra + (f"[service]\n{service}\n" if service else ""))
     store = open_store(ws.config)
     try:
         add_user(store, "zhang", PASSWORD, "editor")

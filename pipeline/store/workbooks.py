@@ -57,7 +57,8 @@ def cumulative_stale(store: Store) -> bool:
         " UNION ALL SELECT max(archived_at) FROM mails"
         " UNION ALL SELECT max(max(created_at), coalesce(max(undone_at), '')) FROM corrections)"
     ).fetchone()[0]
-    return changed is not None and changed > row["written_at"]
+    # ISO seconds: a change in the second the workbook was written counts (written again)
+    return changed is not None and changed >= row["written_at"]
 
 
 def last_success(store: Store, commands: Sequence[str]) -> Any:

@@ -27,7 +27,7 @@ CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'self'; base-uri 'none'; frame-src 'self'"
 )
-OPEN_ENDPOINTS = {"pages.login", "pages.login_post"}
+OPEN_ENDPOINTS = {"pages.login", "pages.login_post", "pages.favicon"}
 
 
 def create_app(config: Config) -> Flask:

@@ -156,9 +156,16 @@ def senders() -> str:
     )
 
 
+@pages.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status=204)
+
+
 @pages.get("/login")
 def login() -> Response:
-    token = auth.new_token()
+    # one token per browser: a second tab (or the browser's own favicon request
+    # ending up here) must not invalidate the form already shown
+    token = request.cookies.get(auth.LOGIN_COOKIE) or auth.new_token()
     response = make_response(
         render_template("login.html", session=None, csrf_login=token, error="", next=_next())
     )

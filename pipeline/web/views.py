@@ -53,7 +53,8 @@ class Overview:
     figures: list[tuple[str, int, int]]  # label, units, total
     missing: list[Any]
     recent: list[dict[str, Any]]
-    open_items: int
+    unsure: int  # mails waiting for a person to name their unit (待确认)
+    open_items: int  # open 待处理 rows
     health: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,7 +78,8 @@ def overview(store: Store, config: Config, book: Rulebook, campaign: str | None)
         ],
         missing=[book.roster.get(u) for u in missing],
         recent=mail_rows(recent, book, config),
-        open_items=len(queue(data, book, config)[0]) + len(data.problems),
+        unsure=len(queue(data, book, config)[0]),
+        open_items=len(data.problems),
         health=health(store, config),
     )
 
