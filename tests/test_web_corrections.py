@@ -5,12 +5,15 @@ until a person decides."""
 from __future__ import annotations
 
 import html
+import time
 
 import pytest
 
 from pipeline.process import load_rulebook
 from pipeline.rollup.report import write_report
 from pipeline.service.runner import open_store, retag, run_once
+from pipeline.store.corrections import Correction, save_correction, undo_correction
+from pipeline.store.workbooks import cumulative_stale
 from tests.builders import make_mail
 from tests.conftest import Workspace
 from tests.reportkit import at, by_unit, table
@@ -155,3 +158,23 @@ def test_handled_rows_and_ignored_senders_leave_the_review_queue(editor) -> None
         r for r in table(_workbook(ws), "待处理") if r["发件地址"] == "shimahe@jiangbei.example"
     ]
     assert len(after) == len(shimahe) - 1
+
+
+def test_a_correction_or_its_undo_makes_the_cumulative_workbook_stale(workspace: Workspace) -> None:
+    ws = campaign(workspace)
+    run_once(ws.config, write_unchanged=False)
+    store = open_store(ws.config)
+    try:
+        assert not cumulative_stale(store)
+        sha = store.all_mails()[0].sha256
+        fix = save_correction(store, Correction("report", sha, new_value="0"), "zhang")
+        assert cumulative_stale(store)
+        store.close()
+        time.sleep(1.1)  # times are whole seconds: the write comes a second after
+        run_once(ws.config, write_unchanged=False)  # what the service's next poll does
+        store = open_store(ws.config)
+        assert not cumulative_stale(store)
+        undo_correction(store, fix, "zhang")
+        assert cumulative_stale(store)
+    finally:
+        store.close()

@@ -54,11 +54,16 @@ def cumulative_stale(store: Store) -> bool:
     changed = store.db.execute(
         "SELECT max(t) FROM (SELECT max(processed_at) AS t FROM submissions"
         " UNION ALL SELECT max(created_at) FROM problems"
-        " UNION ALL SELECT max(archived_at) FROM mails"
-        " UNION ALL SELECT max(max(created_at), coalesce(max(undone_at), '')) FROM corrections)"
+        " UNION ALL SELECT max(archived_at) FROM mails)"
     ).fetchone()[0]
-    # ISO seconds: a change in the second the workbook was written counts (written again)
-    return changed is not None and changed >= row["written_at"]
+    # a person's correction (times in whole seconds) made in the very second the
+    # workbook was written may have come after it: write once more rather than miss it
+    corrected = store.db.execute(
+        "SELECT max(max(created_at), coalesce(max(undone_at), '')) FROM corrections"
+    ).fetchone()[0]
+    return (changed is not None and changed > row["written_at"]) or (
+        corrected is not None and corrected >= row["written_at"]
+    )
 
 
 def last_success(store: Store, commands: Sequence[str]) -> Any:

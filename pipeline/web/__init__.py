@@ -20,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pipeline.config import Config
 from pipeline.store import Store
 from pipeline.web import auth
-from pipeline.web.views import Rules
+from pipeline.web.views import Rules, local_time
 
 # no script anywhere; styles only from the page itself; forms only to this site
 CSP = (
@@ -44,6 +44,8 @@ def create_app(config: Config) -> Flask:
     app.teardown_request(_close_store)
     app.after_request(_headers)
     app.jinja_env.globals.update(csrf=lambda: g.session.csrf if g.get("session") else "")
+    tz = config.campaign.timezone
+    app.jinja_env.filters["local"] = lambda iso: local_time(iso, tz) if iso else ""
     if config.web.proxy_hops:
         hops = config.web.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -64,10 +64,17 @@ def assign_unit(sha: str) -> Response:
     return _back(f"/mail/{sha}")
 
 
+def _ordinal(sha: str) -> int | None:
+    """The document the form names, if the mail has it."""
+    ordinal = request.form.get("ordinal", type=int)
+    known = {d["ordinal"] for d in fixes_db.mail_documents(g.store, sha)}
+    return ordinal if ordinal in known else None
+
+
 @actions.post("/mail/<sha>/category")
 def set_category(sha: str) -> Response:
     _mail(sha)
-    ordinal = request.form.get("ordinal", type=int)
+    ordinal = _ordinal(sha)
     category = request.form.get("category", "")
     value = request.form.get("value", "")
     if (
@@ -84,7 +91,7 @@ def set_category(sha: str) -> Response:
 @actions.post("/mail/<sha>/figure")
 def set_figure(sha: str) -> Response:
     _mail(sha)
-    ordinal = request.form.get("ordinal", type=int)
+    ordinal = _ordinal(sha)
     key = request.form.get("key", "")
     value = request.form.get("value", "").strip()
     if ordinal is None or key not in FIGURE_KEYS:

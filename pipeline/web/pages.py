@@ -20,7 +20,7 @@ from flask import (
 )
 
 from pipeline.config import Config
-from pipeline.extract import IMAGE_TYPES, detect_type
+from pipeline.extract import detect_type
 from pipeline.models import CATEGORY_IDS, FIGURE_KEYS
 from pipeline.process import Rulebook
 from pipeline.rollup.data import roster_order
@@ -110,9 +110,7 @@ def attachment(sha: str, number: int) -> Response:
         abort(404)
     att = found[number]
     kind = detect_type(att.data[:4096], att.filename)
-    inline = (
-        kind in INLINE and (kind == "pdf" or kind in IMAGE_TYPES) and "download" not in request.args
-    )
+    inline = kind in INLINE and "download" not in request.args
     response = send_file(
         io.BytesIO(att.data),
         mimetype=INLINE[kind] if inline else "application/octet-stream",
@@ -137,9 +135,8 @@ def queue() -> str:
 
 @pages.get("/log")
 def log() -> str:
-    book = _book()
-    entries = fixes_db.correction_log(g.store)
-    return _render("log.html", entries=entries, roster=book.roster)
+    entries = views.log_rows(fixes_db.correction_log(g.store), _book(), _config())
+    return _render("log.html", entries=entries)
 
 
 @pages.get("/senders")

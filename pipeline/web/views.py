@@ -89,11 +89,11 @@ def health(store: Store, config: Config) -> dict[str, Any]:
     ok, err = last_success(store, POLL_COMMANDS), last_error(store)
     book = last_workbook(store, "cumulative")
     return {
-        "last_poll": _local(ok["started_at"], tz) if ok else None,
-        "last_error": f"{_local(err['started_at'], tz)} {err['command']}：{err['error']}"
+        "last_poll": local_time(ok["started_at"], tz) if ok else None,
+        "last_error": f"{local_time(err['started_at'], tz)} {err['command']}：{err['error']}"
         if err
         else None,
-        "last_workbook": f"{_local(book['written_at'], tz)} {book['path']}" if book else None,
+        "last_workbook": f"{local_time(book['written_at'], tz)} {book['path']}" if book else None,
     }
 
 
@@ -223,7 +223,7 @@ def mail_page(store: Store, config: Config, book: Rulebook, sha: str) -> MailPag
             {"key": p.key, "where": p.location, "reason": p.reason, "action": p.action}
             for p in probs.itertuples()
         ],
-        history=fixes_db.correction_log(store, sha=sha),
+        history=log_rows(fixes_db.correction_log(store, sha=sha), book, config),
         counted=standing_of(sub)[0] if len(sub) else "尚未处理",
         ignored=mail["sender"] in ignored_senders(data.fixes) if mail.get("sender") else False,
     )
@@ -271,6 +271,55 @@ def highlight(text: str, sentences: list[str]) -> list[tuple[str, bool]]:
     return pieces
 
 
+ACTION_LABELS = {
+    "unit": "指定单位",
+    "category": "分类",
+    "figure": "数据",
+    "report": "是否报送材料",
+    "handled": "待处理已处理",
+    "ignore_sender": "忽略发件人",
+    "forget_sender": "删除记住的发件地址",
+}
+
+
+def log_rows(entries: list[dict[str, Any]], book: Rulebook, config: Config) -> list[dict[str, Any]]:
+    """Corrections as the 操作记录 shows them: local times, names instead of ids."""
+    tz = config.campaign.timezone
+    labels = {c.id: c.label for c in book.rules.categories}
+
+    def shown(action: str, value: str) -> str:
+        if action in ("unit", "forget_sender"):
+            unit = book.roster.get(value)
+            return unit.name if unit else (value or "待确认")
+        if action == "category":
+            return {"1": "有", "0": "无"}.get(value, value)
+        if action in ("report", "handled", "ignore_sender"):
+            return {"1": "是", "0": "否"}.get(value, value)
+        return value
+
+    rows = []
+    for f in entries:
+        what = ACTION_LABELS.get(f["action"], f["action"])
+        if f["action"] in ("category", "figure"):
+            item = labels.get(f["key"]) or FIGURE_LABELS.get(f["key"], f["key"])
+            what += f"（材料 {f['ordinal'] + 1}：{item}）"
+        elif f["action"] in ("ignore_sender", "forget_sender"):
+            what += f"（{f['key']}）"
+        rows.append(
+            {
+                **f,
+                "what": what,
+                "when": local_time(f["created_at"], tz),
+                "old": shown(f["action"], f["old_value"]),
+                "new": shown(f["action"], f["new_value"]),
+                "undone": f"{f['undone_by']} {local_time(f['undone_at'], tz)}"
+                if f["undone_at"]
+                else "",
+            }
+        )
+    return rows
+
+
 def _texts(store: Store, sha: str) -> list[str]:
     blob = fixes_db.stored_reading(store, sha)
     if blob is None:
@@ -287,5 +336,6 @@ def _how(how: object) -> str:
     return HOW_LABELS.get(how, str(how)) if isinstance(how, str) else HOW_LABELS[""]
 
 
-def _local(iso: str, tz: Any) -> str:
+def local_time(iso: str, tz: Any) -> str:
+    """An ISO time as the campaign's local minute, e.g. 2024-05-16 09:00."""
     return f"{datetime.fromisoformat(iso).astimezone(tz):%Y-%m-%d %H:%M}"
