@@ -43,6 +43,8 @@ def create_app(config: Config) -> Flask:
     app.before_request(_require_session)
     app.teardown_request(_close_store)
     app.after_request(_headers)
+    for code, text in ERRORS.items():
+        app.register_error_handler(code, lambda _e, code=code, text=text: _error(code, text))
     app.jinja_env.globals.update(csrf=lambda: g.session.csrf if g.get("session") else "")
     tz = config.campaign.timezone
     app.jinja_env.filters["local"] = lambda iso: local_time(iso, tz) if iso else ""
@@ -81,6 +83,20 @@ def _require_session() -> Any:
         if not g.session.can_edit and request.endpoint != "pages.logout":
             return Response("只读账号不能修改", status=403, mimetype="text/plain")
     return None
+
+
+ERRORS = {
+    400: "请求无效",
+    404: "没有这个页面或文件",
+    405: "不支持的请求方式",
+    413: "提交的内容过大",
+    500: "服务器内部错误，请查看日志",
+}
+
+
+def _error(code: int, text: str) -> Response:
+    """Errors as one Chinese line, never a traceback."""
+    return Response(f"{code} {text}", status=code, mimetype="text/plain")
 
 
 def _headers(response: Response) -> Response:

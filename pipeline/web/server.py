@@ -5,6 +5,7 @@ sharing its database."""
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 from waitress.server import create_server
@@ -51,11 +52,17 @@ class WebServer:
 
 
 def serve_web(config: Config) -> None:
-    """`mailroll web`: serve until SIGTERM / Ctrl-C."""
+    """`mailroll web`: serve until SIGTERM / Ctrl-C, then exit cleanly."""
     server = WebServer(config)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         server.run()
     except KeyboardInterrupt:
-        pass
+        log.info("web: stopped")
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.server.close()
