@@ -6,7 +6,7 @@ the mailbox, so `mailroll tag` and the stored pipeline give the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +24,14 @@ from pipeline.models import (
 from pipeline.parse import parse
 from pipeline.tag import Rules, analyse, load_rules
 from pipeline.timings import stage
-from pipeline.units import Roster, identify, load_roster
+from pipeline.units import Roster, conflict_units, identify, load_roster
 
+CONFLICT_REASON = "报送单位待确认"
 UNKNOWN_UNIT = Problem(
     where="邮件",
     reason="未能识别报送单位（待确认）",
-    action="核实后在 rules/roster.toml 中为该单位补充发件地址或别名，再运行 mailroll retag",
+    action="在网页的“待确认”中指定单位（可记住发件地址）；或核实后在 rules/roster.toml 中"
+    "为该单位补充发件地址或别名，再运行 mailroll retag",
 )
 
 
@@ -41,10 +43,13 @@ class Rulebook:
     roster: Roster
 
 
-def load_rulebook(rules_dir: Path) -> Rulebook:
+def load_rulebook(rules_dir: Path, remembered: Mapping[str, str] | None = None) -> Rulebook:
+    """rules/ read and checked; `remembered` = addresses a person tied to units
+    ({address: unit id}, from the database) added to the roster."""
+    roster = load_roster(rules_dir / "roster.toml")
     return Rulebook(
         rules=load_rules(rules_dir / "categories.toml"),
-        roster=load_roster(rules_dir / "roster.toml"),
+        roster=roster.with_senders(remembered or {}),
     )
 
 
@@ -120,6 +125,21 @@ def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Su
     return _submission(unit, list(got.documents), list(got.photos), list(got.problems), book)
 
 
+def unit_conflict(roster: Roster, how: str) -> Problem | None:
+    """The 待确认 problem of a mail whose sender address and signature disagree."""
+    pair = conflict_units(roster, how)
+    if pair is None:
+        return None
+    by_address, signed = pair
+    return Problem(
+        where="邮件",
+        reason=f"{CONFLICT_REASON}：发件地址属于{by_address.name}，材料署名为{signed.name}"
+        "（两个单位都未计入）",
+        action="在网页的“待确认”中选择正确的单位（或核实后修改 rules/roster.toml，"
+        "再运行 mailroll retag）",
+    )
+
+
 def _submission(
     unit: UnitMatch,
     documents: list[Document],
@@ -129,7 +149,7 @@ def _submission(
     title: str = "",
 ) -> Submission:
     if unit.unit is None:
-        problems.append(UNKNOWN_UNIT)
+        problems.append(unit_conflict(book.roster, unit.how) or UNKNOWN_UNIT)
     results = tuple(
         DocumentResult(d, analyse(d.text, book.rules, title if d.filetype == "body" else d.name))
         for d in documents

@@ -6,14 +6,19 @@ the sender address, a unit named in the sender's display name, the subject,
 an attachment's file name, the title or signature of a text, and finally the
 whole text when it names exactly one unit. Nothing else is guessed: an
 unknown sender whose mail names no unit is left for a person (待确认).
+
+A known sender address is not trusted over the mail itself: when the display
+name, subject, file names, titles and signatures name other units and never the
+address's own, the mail is held for a person too (how = "conflict:<address's
+unit>,<signed unit>"), counted for neither.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -21,6 +26,7 @@ from pipeline.errors import ConfigError
 from pipeline.models import Unit, UnitMatch
 
 UNIT_TYPES = ("街道/镇", "区级部门", "学校", "医院", "其他")
+CONFLICT = "conflict"  # UnitMatch.how of a mail whose address and signature disagree
 _HEAD_CHARS = 200
 _TAIL_CHARS = 300
 
@@ -63,6 +69,22 @@ class Roster:
 
     def by_sender(self, address: str) -> Unit | None:
         return self._by_sender.get(address.strip().lower())
+
+    def with_senders(self, remembered: Mapping[str, str]) -> Roster:
+        """The roster with addresses a person tied to units ({address: unit id}, kept in
+        the database); such an address moves from any unit rules/roster.toml gave it."""
+        moved = {a.strip().lower(): u for a, u in remembered.items() if u in self._by_id}
+        if not moved:
+            return self
+        units = tuple(
+            replace(
+                unit,
+                senders=tuple(a for a in unit.senders if a not in moved)
+                + tuple(a for a, owner in moved.items() if owner == unit.id),
+            )
+            for unit in self.units
+        )
+        return Roster(units=units, recipient=self.recipient)
 
 
 def load_roster(path: Path) -> Roster:
@@ -126,6 +148,9 @@ def identify(
     """Work out which roster unit a submission comes from; UnitMatch(None) if unknown."""
     unit = roster.by_sender(sender) if sender else None
     if unit:
+        signed = _signed_by(roster, [sender_name, subject, *filenames], texts)
+        if signed and unit.id not in {u.id for u in signed}:  # a person decides (待确认)
+            return UnitMatch(None, f"{CONFLICT}:{unit.id},{signed[0].id}", sender)
         return UnitMatch(unit, "sender", sender)
     for how, text in (("sender_name", sender_name), ("subject", subject)):
         found = roster.named_in(text)
@@ -146,6 +171,32 @@ def identify(
         unit = next(iter(named.values()))
         return UnitMatch(unit, "text", _line_with(" ".join(texts), unit))
     return UnitMatch(None)
+
+
+def conflict_units(roster: Roster, how: str) -> tuple[Unit, Unit] | None:
+    """The (sender address's unit, signed unit) of a mail held back by a disagreement."""
+    if not how.startswith(f"{CONFLICT}:"):
+        return None
+    ids = how.split(":", 1)[1].split(",")
+    units = [roster.get(i) for i in ids]
+    if len(units) != 2 or units[0] is None or units[1] is None:
+        return None
+    return units[0], units[1]
+
+
+def _signed_by(roster: Roster, names: Sequence[str], texts: Iterable[str]) -> list[Unit]:
+    """Units the mail itself names where a sender signs: display name, subject, file
+    names, the title or signature of each text (the receiving bureau left out)."""
+    places = [*names]
+    for text in texts:
+        if text.strip():
+            places += [text[:_HEAD_CHARS], text[-_TAIL_CHARS:]]
+    found: dict[str, Unit] = {}
+    for place in places:
+        for unit in roster.named_in(place):
+            if unit.id != roster.recipient:
+                found.setdefault(unit.id, unit)
+    return list(found.values())
 
 
 def _line_with(text: str, unit: Unit) -> str:

@@ -25,6 +25,8 @@ TEST_PACKAGES=(
     poppler-utils     # pdftotext / pdftoppm read the rendered workbook (tests/test_render.py)
     poppler-data      # CJK CMaps for pdftotext, the floor of bench/ (Chinese PDFs)
     systemd           # systemd-analyze verify for deploy/mailroll.service (tests/test_deploy.py)
+    chromium          # the web app in a real browser (tests/test_web_browser.py, Selenium)
+    chromium-driver   # ... driven through its WebDriver
 )
 
 mode=runtime

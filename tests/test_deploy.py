@@ -18,14 +18,15 @@ from tests.conftest import REPO
 DEPLOY = REPO / "deploy"
 
 
-def test_the_systemd_unit_verifies_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["mailroll.service", "mailroll-web.service"])
+def test_the_systemd_unit_verifies_cleanly(tmp_path: Path, name: str) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed (Debian package systemd)")
-    unit = (DEPLOY / "mailroll.service").read_text(encoding="utf-8")
+    unit = (DEPLOY / name).read_text(encoding="utf-8")
     assert "ExecStart=/opt/mailroll/.venv/bin/mailroll " in unit
     # verify checks that ExecStart exists: point it at this checkout's interpreter
-    here = tmp_path / "mailroll.service"
+    here = tmp_path / name
     here.write_text(
         unit.replace("/opt/mailroll/.venv/bin/mailroll", f"{sys.executable} -m pipeline"),
         encoding="utf-8",

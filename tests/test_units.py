@@ -12,8 +12,36 @@ from pipeline.units import identify, load_roster
 
 
 def test_sender_address_wins(rulebook: Rulebook) -> None:
-    match = identify(rulebook.roster, sender="fgw@jiangbei.example", subject="鱼嘴镇总结")
+    match = identify(
+        rulebook.roster, sender="fgw@jiangbei.example", subject="报送区机关事务局：节能宣传周总结"
+    )
     assert (match.unit.id if match.unit else None, match.how) == ("fgw", "sender")
+
+
+def test_address_and_signature_agreeing_is_no_conflict(rulebook: Rulebook) -> None:
+    match = identify(
+        rulebook.roster,
+        sender="fgw@jiangbei.example",
+        subject="区发改委节能宣传周总结",
+        texts=["区发改委联合鱼嘴镇开展绿色出行活动。"],
+    )
+    assert (match.unit.id if match.unit else None, match.how) == ("fgw", "sender")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"subject": "鱼嘴镇总结"},
+        {"filenames": ["鱼嘴镇节能宣传周总结.docx"]},
+        {"texts": ["工作总结\n……正文……\n\n鱼嘴镇人民政府\n2024年5月16日"]},
+    ],
+)
+def test_address_of_one_unit_signed_by_another_is_held_for_a_person(
+    rulebook: Rulebook, kwargs: dict[str, object]
+) -> None:
+    match = identify(rulebook.roster, sender="fgw@jiangbei.example", **kwargs)  # type: ignore[arg-type]
+    assert match.unit is None
+    assert match.how == "conflict:fgw,yuzui"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.send import send
+from pipeline.cli.web import web
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.errors import EXIT_BUSY, EXIT_ERROR, EXIT_MAIL_FAILED, MailrollError
 from pipeline.fetch.imap import check_account
@@ -355,3 +356,4 @@ def check(ctx: click.Context) -> None:
 
 
 main.add_command(send)
+main.add_command(web)

@@ -26,7 +26,7 @@ from pipeline.models import CATEGORY_IDS
 
 __all__ = [  # the account and mail settings live in their own modules; import them here
     "AfterAction", "Campaign", "Config", "ImapAccount", "ImapFolder", "Limits", "SendConfig",
-    "SmtpConfig", "load_config",
+    "SmtpConfig", "WebConfig", "load_config",
 ]  # fmt: skip
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -89,6 +89,22 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The web app (`mailroll web`, or alongside `mailroll serve`)."""
+
+    host: str = "127.0.0.1"  # only this machine unless a reverse proxy is set up
+    port: int = 8080
+    base_url: str = ""  # e.g. "https://mailroll.jb.gov.cn": workbook links go to the mail's page
+    with_service: bool = True  # `mailroll serve` runs it in the same process
+    session_hours: float = 8.0
+    proxy_hops: int = 0  # reverse proxies in front that set X-Forwarded-For/-Proto/-Host
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     mailbox: MailboxConfig
@@ -102,6 +118,7 @@ class Config:
     send: SendConfig = field(default_factory=lambda: SendConfig())
     imap: tuple[ImapAccount, ...] = ()  # the [[imap]] accounts, for source = "imap"
     service: ServiceConfig = field(default_factory=ServiceConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
 
 def load_config(path: Path = DEFAULT_CONFIG) -> Config:
@@ -161,6 +178,33 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         send=load_send(section("send"), smtp, rules_dir),
         imap=accounts,
         service=_service(section("service"), storage.path_("database", "var/mailroll.sqlite3")),
+        web=_web(section("web")),
+    )
+
+
+def _web(sec: Section) -> WebConfig:
+    listen = sec.get("listen", str, "127.0.0.1:8080")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:  # 0: any free port
+        raise sec._fail("listen", f'{listen!r}: write host:port, e.g. "127.0.0.1:8080"')
+    base_url = sec.get("base_url", str, "").rstrip("/")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise sec._fail(
+            "base_url", f'{base_url!r}: write the full address, e.g. "https://mailroll.example.org"'
+        )
+    hours = sec.get("session_hours", (int, float), 8)
+    if hours <= 0:
+        raise sec._fail("session_hours", "must be more than 0")
+    hops = sec.get("proxy_hops", int, 0)
+    if hops < 0:
+        raise sec._fail("proxy_hops", "must be 0 or more")
+    return WebConfig(
+        host=host.strip("[]"),
+        port=int(port),
+        base_url=base_url,
+        with_service=sec.get("with_service", bool, True),
+        session_hours=float(hours),
+        proxy_hops=hops,
     )
 
 

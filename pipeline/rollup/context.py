@@ -36,9 +36,13 @@ class Context:
     def link(self, archive_path: object) -> Link | str:
         """A link to the archived .eml, relative to the workbook (so it keeps working
         when output/ and var/ are moved or shared together); with report.links =
-        "none", the path as text."""
+        "none", the path as text; with [web] base_url, the mail's page in the web app."""
         if not isinstance(archive_path, str):
             return ""
+        base = self.config.web.base_url
+        if base:  # the mail's page in the web app, where the original can be opened
+            sha = Path(archive_path).stem
+            return Link(f"{base}/mail/{sha}", LINK_TEXT, tip=f"{sha[:12]}…")
         if self.config.report.links == "none":
             return str(self.archive / archive_path)
         relative = f"{self.archive_from_book}/{Path(archive_path).as_posix()}"

@@ -16,6 +16,7 @@ from pipeline.models import CATEGORY_IDS, Unit
 from pipeline.process import Rulebook
 from pipeline.rollup import campaigns as cal
 from pipeline.rollup.campaigns import Week
+from pipeline.rollup.fixes import fix_documents, fix_mails, fix_problems
 from pipeline.rollup.standing import mark, rollup
 from pipeline.store import Store, rolls
 from pipeline.units import UNIT_TYPES
@@ -52,6 +53,7 @@ class Data:
     docs: pd.DataFrame  # one row per document
     problems: pd.DataFrame  # one row per problem
     reminders: pd.DataFrame  # reminders sent: campaign, unit_id, sent_at
+    fixes: pd.DataFrame  # corrections in force (pipeline.rollup.fixes), already applied
 
 
 def scope_for(
@@ -91,19 +93,21 @@ def title(scope: Scope) -> tuple[str, str]:
 
 
 def load(store: Store, config: Config) -> Data:
-    """Read submissions, documents, problems and reminders once, for every campaign."""
+    """Read submissions, documents, problems and reminders once, for every campaign,
+    with a person's corrections applied (pipeline.rollup.fixes)."""
     tz = config.campaign.timezone
     subs = _frame(rolls.submissions_table(store))
     subs["when"] = _instants(subs["sent_at"].fillna(subs["archived_at"]), tz)
     subs["photos"] = [json.loads(v) for v in subs["photos"]]
-    docs = _frame(rolls.documents_table(store))
-    subs = mark(_own_findings(subs, docs))
+    fixes = _frame(rolls.corrections_table(store))
+    docs = fix_documents(_frame(rolls.documents_table(store)), fixes)
+    subs = fix_mails(mark(_own_findings(subs, docs)), fixes)
     subs = subs.join(cal.assign(subs["when"], config.campaigns))
-    probs = _frame(rolls.problems_table(store))
+    probs = fix_problems(_frame(rolls.problems_table(store)), subs, fixes)
     when = probs["sent_at"].fillna(probs["archived_at"]).fillna(probs["created_at"])
     probs["when"] = _instants(when, tz)
     probs = probs.join(cal.assign(probs["when"], config.campaigns))
-    return Data(subs, docs, probs, _reminders(store, tz))
+    return Data(subs, docs, probs, _reminders(store, tz), fixes)
 
 
 def select(data: Data, scope: Scope) -> Data:

@@ -32,6 +32,7 @@ HOW_LABELS = {
     "subject": "邮件主题",
     "filename": "附件名",
     "text": "正文/附件内容",
+    "manual": "人工指定",
     "": "未识别",
 }
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -40,17 +41,17 @@ MAX_EVIDENCE = 200  # characters of one evidence sentence shown in 明细
 
 DETAIL_COLUMNS = [
     "序号", "收到时间", "周次", "发件人", "发件地址", "主题", "文件", "单位", "单位识别依据",
-    "材料类型", "分类", "分类依据", *FIGURE_LABELS.values(), "计入情况", "原始邮件",
+    "材料类型", "分类", "分类依据", *FIGURE_LABELS.values(), "计入情况", "人工更正", "原始邮件",
 ]  # fmt: skip
 
 
 def details_sheet(ctx: Context) -> Sheet:
     """One row per document (body or attachment), photo set or empty mail, in time order."""
-    subs = ctx.data.subs.assign(计入情况=_standing_of(ctx.data.subs))
+    subs = ctx.data.subs.assign(计入情况=standing_of(ctx.data.subs))
     mail = subs.set_index("sha256")[_MAIL_COLUMNS]
     rows = _document_rows(ctx, subs).join(mail, on="sha256")
     rows = rows.sort_values(["when", "sha256", "_order"], kind="stable").reset_index(drop=True)
-    roster = ctx.book.roster
+    roster, notes = ctx.book.roster, fix_notes(ctx)
     frame = pd.DataFrame(
         {
             "序号": range(1, len(rows) + 1),
@@ -61,18 +62,19 @@ def details_sheet(ctx: Context) -> Sheet:
             "主题": rows["subject"],
             "文件": rows["文件"],
             "单位": [_unit_name(roster.get(u), u) for u in rows["unit_id"]],
-            "单位识别依据": rows["unit_how"].map(HOW_LABELS).fillna(rows["unit_how"]),
+            "单位识别依据": [_how_label(h) for h in rows["unit_how"]],
             "材料类型": rows["材料类型"],
             "分类": rows["分类"],
             "分类依据": rows["分类依据"],
             **{FIGURE_LABELS[k]: rows[FIGURE_LABELS[k]] for k in FIGURE_KEYS},
             "计入情况": rows["计入情况"],
+            "人工更正": [notes.get(sha, "") for sha in rows["sha256"]],
             "原始邮件": [ctx.link(p) for p in rows["archive_path"]],
         },
         columns=DETAIL_COLUMNS,
     )
     widths = {"发件人": 12, "主题": 24, "文件": 20, "单位": 16, "单位识别依据": 8, "分类": 14,
-              "分类依据": 50, "计入情况": 12}  # fmt: skip
+              "分类依据": 50, "计入情况": 12, "人工更正": 30}  # fmt: skip
     return Sheet("明细", frame, widths=widths, formats={"收到时间": TIME_FORMAT},
                  center=("序号", "材料类型"), freeze_columns=2)  # fmt: skip
 
@@ -101,10 +103,11 @@ def _document_rows(ctx: Context, subs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows, extra], ignore_index=True) if len(extra) else rows
 
 
-def _standing_of(subs: pd.DataFrame) -> list[str]:
+def standing_of(subs: pd.DataFrame) -> list[str]:
     """Whether each mail counts, and if not, why (the 计入情况 column)."""
     replaced = superseded(subs) if len(subs) else pd.Series(False, index=subs.index)
     choices = [
+        (subs["ignored"], "已忽略该发件人，未计入"),
         (~subs["in_window"], "不在活动时间范围内，未计入"),
         (subs["unit_id"].isna(), "单位待确认，未计入"),
         (replaced, "已被更正件取代"),
@@ -113,6 +116,44 @@ def _standing_of(subs: pd.DataFrame) -> list[str]:
     ]
     conditions = [c.astype(bool).to_numpy() for c, _ in choices]
     return list(np.select(conditions, [t for _, t in choices], default="无关，不计入"))
+
+
+def _how_label(how: object) -> str:
+    if isinstance(how, str) and how.startswith("conflict:"):
+        return "地址与署名不一致"
+    return HOW_LABELS.get(how, str(how)) if isinstance(how, str) else HOW_LABELS[""]
+
+
+def fix_notes(ctx: Context) -> dict[str, str]:
+    """Per mail, the corrections in force, one line each (the 人工更正 column)."""
+    notes: dict[str, list[str]] = {}
+    tz = ctx.scope.campaign.timezone
+    for fix in ctx.data.fixes.itertuples():
+        if isinstance(fix.sha256, str):
+            when = pd.Timestamp(fix.created_at).tz_convert(tz)
+            note = f"（{fix.note}）" if fix.note else ""
+            notes.setdefault(fix.sha256, []).append(
+                f"{fix.user} {when:%m-%d %H:%M}：{describe(ctx, fix)}{note}"
+            )
+    return {sha: "\n".join(lines) for sha, lines in notes.items()}
+
+
+def describe(ctx: Context, fix: object) -> str:
+    """A correction in words, e.g. 单位改为 重庆市江北区审计局."""
+    action, key, new = fix.action, fix.key, fix.new_value  # type: ignore[attr-defined]
+    if action == "unit":
+        unit = ctx.book.roster.get(new)
+        return f"单位改为 {unit.name if unit else new or '待确认'}"
+    if action == "category":
+        return f"{'增加' if new == '1' else '去掉'}分类 {ctx.label(key)}"
+    if action == "figure":
+        label = FIGURE_LABELS.get(key, key)
+        return f"{label} 改为 {new}" if new else f"清除{label}"
+    if action == "report":
+        return "标记为报送材料" if new == "1" else "标记为非报送材料"
+    if action == "handled":
+        return "待处理事项已处理"
+    return f"忽略发件人 {key}"
 
 
 def _photo_and_empty_rows(subs: pd.DataFrame, with_docs: set[str]) -> pd.DataFrame:

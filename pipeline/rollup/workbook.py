@@ -47,7 +47,8 @@ _LINK_COLOR = "#0563C1"
 
 @dataclass(frozen=True)
 class Link:
-    """A hyperlink cell: a path relative to the workbook, and the text shown."""
+    """A hyperlink cell: a path relative to the workbook (or an http(s) address), and
+    the text shown."""
 
     target: str
     text: str
@@ -228,7 +229,9 @@ class _Writer:
         if isinstance(value, Link):
             if self.links < MAX_LINKS:
                 self.links += 1
-                ws.write_url(row, col, "external:" + value.target, link_format,
+                web = value.target.startswith(("http://", "https://"))  # the web app's page
+                url = value.target if web else "external:" + value.target
+                ws.write_url(row, col, url, link_format,
                              string=clean_text(value.text), tip=value.tip or None)  # fmt: skip
             else:
                 ws.write_string(row, col, value.target, fmt)

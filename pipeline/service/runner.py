@@ -30,6 +30,7 @@ from pipeline.service.progress import progress
 from pipeline.service.schedule import write_workbooks
 from pipeline.service.workers import process_in_workers, workers_for
 from pipeline.store import Store, StoredMail
+from pipeline.store.corrections import sender_units
 from pipeline.store.readings import reading_version
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,12 @@ class RunResult:
 
 def open_store(config: Config) -> Store:
     return Store(config.storage.database, config.storage.archive)
+
+
+def rulebook_for(store: Store, config: Config) -> Rulebook:
+    """rules/ with the sender addresses a person tied to units in the web app."""
+    remembered = {row["address"]: row["unit_id"] for row in sender_units(store)}
+    return load_rulebook(config.rules_dir, remembered)
 
 
 def poll(store: Store, config: Config, should_stop: ShouldStop = _never) -> int:
@@ -134,8 +141,8 @@ def retag(
     A mail is tagged from its stored Reading (pipeline.store.readings) when that was read
     by this mailroll with these [limits]; otherwise, or with `reread`, the archived
     raw mail is parsed and its attachments read again."""
-    book = load_rulebook(config.rules_dir)
     store = open_store(config)
+    book = rulebook_for(store, config)
     version = reading_version(extraction_limits(config.limits))
 
     def with_reading(mail: StoredMail) -> StoredMail:
@@ -169,7 +176,7 @@ def run_once(
     error = None
     workbook, weekly = None, []
     try:
-        book = load_rulebook(config.rules_dir)
+        book = rulebook_for(store, config)
         polled = poll_mailbox(store, config, should_stop)
         new, commands = polled.new_mails, polled.imap_commands
         for line in polled.errors:

@@ -13,6 +13,10 @@ coalesce, generous misfire grace):
 - ``reminders`` on the `reminders` crontab: the 催报 job of the mail-out work,
   called when this build has it.
 
+With `[web] with_service` (the default) and at least one web account, the web
+app (pipeline.web) is served from a thread of the same process, on the same
+database: a correction made there is in the 累计 workbook of the next poll.
+
 Job store: in memory, on purpose. The jobs are fully defined by config.toml,
 so there is nothing to persist about them, and what must survive a restart
 (which weekly workbooks were written) lives in our own `workbooks` table where
@@ -54,6 +58,8 @@ from pipeline.service.schedule import (
 )
 from pipeline.service.signals import stop_on_signals
 from pipeline.store import Store
+from pipeline.store.accounts import users
+from pipeline.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +124,7 @@ class Service:
         if not log.isEnabledFor(logging.DEBUG):
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
         sched = self.scheduler()
+        site = start_web(self.config)
         with stop_on_signals(self.stop, self._interrupt):
             try:
                 self._in_loop = True
@@ -132,6 +139,8 @@ class Service:
                 self.stop.set()
                 if sched.running:
                     sched.shutdown(wait=False)
+                if site is not None:
+                    site.close()
             self._wait_for_job()
 
     def _interrupt(self) -> None:
@@ -222,6 +231,27 @@ class Service:
         finally:
             store.finish_run(run_id, 0, done, store.counts()["problems"], error)
             store.close()
+
+
+def start_web(config: Config) -> WebServer | None:
+    """The web app in a thread of this process ([web] with_service), once an account
+    exists; a port already taken is logged, and the scheduler runs on without it."""
+    if not config.web.with_service:
+        return None
+    store = open_store(config)
+    try:
+        if not users(store):
+            log.info("web: not started: no accounts yet (mailroll web user add NAME)")
+            return None
+    finally:
+        store.close()
+    try:
+        site = WebServer(config)
+    except MailrollError as exc:
+        log.error("web: not started: %s", exc)
+        return None
+    site.start()
+    return site
 
 
 def serve(config: Config) -> None:

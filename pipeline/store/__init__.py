@@ -165,6 +165,54 @@ MIGRATIONS: tuple[str, ...] = (
         data    BLOB NOT NULL                  -- zlib-compressed JSON
     );
     """,
+    # 6: a person's judgement (pipeline.store.corrections) and the web app's accounts
+    #    (pipeline.store.accounts); rules/ files are never rewritten
+    """
+    CREATE TABLE corrections (
+        id         INTEGER PRIMARY KEY,
+        sha256     TEXT REFERENCES mails(sha256),  -- NULL: a problem of a whole poll
+        ordinal    INTEGER,                        -- the document, for category and figure
+        action     TEXT NOT NULL CHECK (action IN ('unit', 'category', 'figure', 'report',
+                                                   'handled', 'ignore_sender', 'forget_sender')),
+        key        TEXT NOT NULL DEFAULT '',       -- category id, figure key, problem key, address
+        old_value  TEXT NOT NULL DEFAULT '',
+        new_value  TEXT NOT NULL DEFAULT '',
+        note       TEXT NOT NULL DEFAULT '',
+        user       TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        undone_by  TEXT,
+        undone_at  TEXT
+    );
+    CREATE INDEX corrections_sha256 ON corrections(sha256);
+    CREATE TABLE sender_units (                    -- addresses a person tied to a unit
+        address       TEXT PRIMARY KEY,
+        unit_id       TEXT NOT NULL,
+        correction_id INTEGER REFERENCES corrections(id),
+        user          TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    CREATE TABLE web_users (
+        name          TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('editor', 'leader')),
+        created_at    TEXT NOT NULL
+    );
+    CREATE TABLE web_sessions (
+        token_hash TEXT PRIMARY KEY,              -- sha256 of the cookie's token
+        user       TEXT NOT NULL REFERENCES web_users(name) ON DELETE CASCADE,
+        csrf       TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE web_logins (                     -- sign-in attempts, for rate limiting
+        id      INTEGER PRIMARY KEY,
+        name    TEXT NOT NULL,
+        address TEXT NOT NULL,
+        ok      INTEGER NOT NULL,
+        at      TEXT NOT NULL
+    );
+    CREATE INDEX web_logins_at ON web_logins(at);
+    """,
 )
 
 

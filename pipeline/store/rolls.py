@@ -1,4 +1,5 @@
-"""What the roll-up reads: every submission, document, problem and reminder sent,
+"""What the roll-up reads: every submission, document, problem, reminder sent and
+correction in force,
 as (column names, rows) that the roll-up turns into frames."""
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ _REMINDERS = (
     "SELECT campaign, recipient AS unit_id, max(sent_at) AS sent_at FROM sent_mail"
     " WHERE kind = 'reminder' AND state = 'sent' GROUP BY campaign, recipient"
 )
+_CORRECTIONS = (
+    "SELECT id, sha256, ordinal, action, key, old_value, new_value, note, user, created_at"
+    " FROM corrections WHERE undone_at IS NULL AND action != 'forget_sender' ORDER BY id"
+)
 
 
 def submissions_table(store: Store) -> Table:
@@ -53,6 +58,11 @@ def problems_table(store: Store) -> Table:
 def reminders_table(store: Store) -> Table:
     """The last reminder sent to each unit per campaign."""
     return _table(store, _REMINDERS)
+
+
+def corrections_table(store: Store) -> Table:
+    """Every correction in force (see pipeline.store.corrections), oldest first."""
+    return _table(store, _CORRECTIONS)
 
 
 def _table(store: Store, query: str) -> Table:

@@ -56,7 +56,14 @@ def cumulative_stale(store: Store) -> bool:
         " UNION ALL SELECT max(created_at) FROM problems"
         " UNION ALL SELECT max(archived_at) FROM mails)"
     ).fetchone()[0]
-    return changed is not None and changed > row["written_at"]
+    # a person's correction (times in whole seconds) made in the very second the
+    # workbook was written may have come after it: write once more rather than miss it
+    corrected = store.db.execute(
+        "SELECT max(max(created_at), coalesce(max(undone_at), '')) FROM corrections"
+    ).fetchone()[0]
+    return (changed is not None and changed > row["written_at"]) or (
+        corrected is not None and corrected >= row["written_at"]
+    )
 
 
 def last_success(store: Store, commands: Sequence[str]) -> Any:
