@@ -229,6 +229,7 @@ MIGRATIONS: tuple[str, ...] = (
     -- another mail has the same Message-ID and sender but other contents
     ALTER TABLE submissions ADD COLUMN conflict INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX submissions_message_id ON submissions(message_id, sender);
+    CREATE INDEX sent_mail_message_id ON sent_mail(message_id);  -- is it a reply to ours?
     """,
     # 8: notices for the office chat's group bots (pipeline.store.notices), sent once each
     """
