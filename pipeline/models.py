@@ -60,6 +60,11 @@ class Message:
     body: str  # plain text (HTML bodies converted)
     attachments: tuple[Attachment, ...] = ()
     problems: tuple[Problem, ...] = ()
+    in_reply_to: str = ""  # the Message-ID it answers, if any
+    references: tuple[str, ...] = ()  # the thread's earlier Message-IDs
+    machine: str = ""  # "auto_reply" or "bounce" when a machine wrote it (parse.screen)
+    arrived: datetime | None = None  # when the bureau's server accepted it (top Received)
+    fingerprint: str = ""  # sha256 of its text and attachment contents (parse.screen)
 
 
 @dataclass(frozen=True)

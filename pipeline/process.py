@@ -22,6 +22,7 @@ from pipeline.models import (
     UnitMatch,
 )
 from pipeline.parse import parse
+from pipeline.parse.screen import is_forward, own_text
 from pipeline.tag import Rules, analyse, load_rules
 from pipeline.timings import stage
 from pipeline.units import Roster, conflict_units, identify, load_roster
@@ -76,8 +77,10 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
     documents: list[Document] = []
     photos: list[str] = []
     problems: list[Problem] = list(message.problems)
-    if message.body.strip():
-        documents.append(Document(name="正文", filetype="body", text=message.body))
+    # quoted earlier mail (a reply's "原始邮件" part, "> " lines) is never evidence
+    body = message.body if is_forward(message.subject) else own_text(message.body)
+    if body.strip():
+        documents.append(Document(name="正文", filetype="body", text=body))
     budget = limits.max_message_bytes
     for att in message.attachments:
         if not _is_photo(att.filename, att.data):  # photos are only counted, never read
@@ -90,7 +93,7 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
         documents.extend(got.documents)
         photos.extend(got.photos)
         problems.extend(got.problems)
-    if not documents and not photos:
+    if not documents and not photos and not message.body.strip():
         problems.append(Problem("邮件", "邮件中没有可读取的正文或附件", "请打开原始邮件人工查看"))
     return Reading(tuple(documents), tuple(photos), tuple(problems))
 

@@ -57,15 +57,29 @@ def make_mail(
     attachments: Sequence[tuple[str, bytes]] = (),
     date: datetime | None = datetime(2024, 5, 16, 10, 0, tzinfo=CHINA),
     message_id: str = "<test@jiangbei.example>",
+    received: datetime | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+    in_reply_to: str = "",
 ) -> bytes:
-    """A well-formed mail (UTF-8) built with the stdlib."""
+    """A well-formed mail (UTF-8) built with the stdlib; `received` adds the Received
+    header the bureau's server writes when it accepts the mail (its arrival)."""
     msg = EmailMessage()
+    if received is not None:
+        msg["Received"] = (
+            "from mail.jiangbei.example (unknown [10.0.0.8]) by mx.qq.example (NewMX)"
+            f" with SMTP id 1A2B3C for <jbjgswj@example.com>; {format_datetime(received)}"
+        )
     msg["From"] = f"{sender_name} <{sender}>" if sender_name else sender
     msg["To"] = "jbjgswj@example.com"
     msg["Subject"] = subject
     if date is not None:
         msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    for name, value in headers:
+        msg[name] = value
     if body is not None:
         msg.set_content(body)
     if html is not None:

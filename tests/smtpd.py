@@ -12,6 +12,7 @@ import email.policy
 import socket
 import ssl
 import subprocess
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -32,11 +33,38 @@ class Received:
 
 @dataclass
 class Inbox:
-    """The aiosmtpd handler: stores each mail; refuses recipients in `refuse`."""
+    """The aiosmtpd handler: stores each mail; refuses recipients in `refuse`.
+
+    Like QQ Mail after a burst, it can refuse every mail for `throttle_seconds`
+    once `throttle_after` mails have arrived, answering `throttle_reply`."""
 
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    throttle_after: int | None = None
+    throttle_seconds: float = 1.0
+    throttle_reply: str = "550 Connection frequency limited"
+    throttled_at: list[float] = field(default_factory=list)  # when each refusal was given
+    sessions: int = 0  # EHLO/HELO greetings: one per connection
+
+    async def handle_EHLO(
+        self, server: object, session: Session, envelope: Envelope, hostname: str, responses: list
+    ) -> list:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(
+        self, server: object, session: Session, envelope: Envelope, address: str, options: list
+    ) -> str:
+        if self.throttle_after is not None and len(self.received) >= self.throttle_after:
+            now = time.monotonic()
+            if not self.throttled_at or now - self.throttled_at[0] < self.throttle_seconds:
+                self.throttled_at.append(now)
+                return self.throttle_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: object, session: Session, envelope: Envelope, address: str, options: list

@@ -32,6 +32,8 @@ reminders = true
 reminder_days = [2, 1]
 receipts = true
 receipt_max_age_days = 3
+pause_seconds = 0
+per_minute = 1000
 """
 REMIND_DAY = datetime(2024, 5, 16, 8, 0, tzinfo=CHINA)  # 1.7 days before the deadline
 REPORTED = {"guanyinqiao", "huaxinjie", "wulidian", "shimahe", "fgw"}  # by 16 May 08:00
@@ -188,12 +190,18 @@ def test_a_mail_cut_off_mid_send_is_not_repeated_unless_asked(
 
 def test_receipts_answer_each_counted_report_once(workspace: Workspace, smtp: SmtpServer) -> None:
     processed(workspace, smtp.config() + ON)
-    # everything was archived just now; answer as if it were the day after
-    result = send_receipts(workspace.config)
-    answered = {o.mail.recipient for o in result.outcomes if o.status == "sent"}
-    assert "guanyinqiao@jiangbei.example" in answered
-    assert "jw@jiangbei.example" not in answered  # a notice is not answered
-    assert "fusheng@jiangbei.example" not in answered  # out of the campaign window
+    # 17 May noon: mail dated and received 14 May noon or later (receipt_max_age_days = 3)
+    result = send_receipts(workspace.config, at(17, 12))
+    answered = [o.mail.ref for o in result.outcomes if o.status == "sent"]
+    by_sender = {o.mail.recipient for o in result.outcomes if o.status == "sent"}
+    assert by_sender == {
+        "guanyinqiao@jiangbei.example",  # two reports: each answered once
+        "wulidian@jiangbei.example",
+        "shimahe@jiangbei.example",  # its attachment is unreadable: it still reported
+        "fgw@jiangbei.example",
+    }  # not 区教委 (a notice), the stranger (no roster unit), 复盛镇 (April: out of the
+    # campaign), nor 华新街 (its report came on 20 May, after --at)
+    assert len(answered) == len(set(answered)) == 5
     (fix,) = [r for r in smtp.inbox.to("guanyinqiao@jiangbei.example")
               if "更正" in r.message["Subject"]]  # fmt: skip
     assert fix.message["In-Reply-To"] == "<m2@jiangbei.example>"
@@ -203,14 +211,28 @@ def test_receipts_answer_each_counted_report_once(workspace: Workspace, smtp: Sm
     shimahe = smtp.inbox.to("shimahe@jiangbei.example")[0].message.get_body(("plain",))
     assert "石马河街道总结.docx" in shimahe.get_content() and "损坏" in shimahe.get_content()
     count = len(smtp.inbox.received)
-    assert send_receipts(workspace.config).count("sent") == 0
+    assert send_receipts(workspace.config, at(17, 12)).count("sent") == 0
     assert len(smtp.inbox.received) == count
-    # mail older than receipt_max_age_days is never answered (a backfill)
-    store = open_store(workspace.config)
-    store.db.execute("DELETE FROM sent_mail")
-    store.close()
-    later = datetime.now(CHINA).replace(year=datetime.now().year + 1)
-    assert not send_receipts(workspace.config, later).outcomes
+    # three days on, 华新街's late report is the only one new and young enough
+    later = send_receipts(workspace.config, at(21, 9))
+    assert [o.mail.recipient for o in later.outcomes if o.status == "sent"] == [
+        "huaxinjie@jiangbei.example"
+    ]
+
+
+def test_a_first_backfill_sends_no_receipt_for_old_mail(
+    workspace: Workspace, smtp: SmtpServer
+) -> None:
+    """Installed today over a mailbox of old reports: they were stored just now, but
+    their Date and arrival are old, so none is answered."""
+    for n, when in enumerate((at(16), at(17)), start=1):
+        workspace.add(make_mail(sender="yuzui@jiangbei.example", subject="鱼嘴镇节能宣传周总结",
+                                body="鱼嘴镇组织干部职工绿色出行。", date=when,
+                                message_id=f"<old{n}@x>"))  # fmt: skip
+    processed(workspace, smtp.config() + ON)  # arrival unknown: stored just now
+    result = send_receipts(workspace.config)  # now, in the real present
+    assert not result.outcomes and result.note == "no new reports to answer"
+    assert smtp.inbox.received == []
 
 
 def test_starttls_login_with_password_from_a_file_never_logged(

@@ -19,9 +19,11 @@ from pipeline.cli.web import web
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.errors import EXIT_BUSY, EXIT_ERROR, EXIT_MAIL_FAILED, MailrollError
 from pipeline.fetch.imap import check_account
+from pipeline.mailout.mailer import check_smtp
 from pipeline.models import CATEGORY_IDS
 from pipeline.process import extraction_limits, load_rulebook, process_file
 from pipeline.rollup.campaigns import parse_week
+from pipeline.service.alerts import notify as notify_chat
 from pipeline.service.lock import AlreadyRunning, RunLock
 from pipeline.service.logs import unattended_logging
 from pipeline.service.runner import open_store, retag, run_once
@@ -105,7 +107,10 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
             RunLock(config.service.lock, "run --once"),
             stop_on_signals(stop),
         ):
-            result = run_once(config, should_stop=stop.is_set)
+            try:
+                result = run_once(config, should_stop=stop.is_set)
+            finally:  # group-bot alerts and notices ([[notify]]) go once the poll is done
+                notify_chat(config)
     except AlreadyRunning as exc:
         click.echo(f"mailroll: {exc}", err=True)
         sys.exit(EXIT_BUSY)
@@ -326,11 +331,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @main.command()
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    """Validate config.toml and rules/, and try the mailbox.
+    """Validate config.toml and rules/, and try the mailbox and the SMTP server.
 
     Prints what was checked; exits 1 with the file, key and fix on the first
     problem. For IMAP: logs in to each account, lists its folders and opens
-    each configured folder read-only (nothing in the mailbox changes).
+    each configured folder read-only (nothing in the mailbox changes). With
+    [smtp] configured: logs in to it as sending would (nothing is sent).
 
     \b
     Example:
@@ -348,11 +354,14 @@ def check(ctx: click.Context) -> None:
         for account in config.imap:  # logs in; the first problem exits with one line
             for line in check_account(account):
                 click.echo(line)
-        return
-    assert config.mailbox.path is not None
-    if not config.mailbox.path.is_dir():
-        raise MailrollError("mail folder not found", str(config.mailbox.path))
-    click.echo(f"mailbox: {config.mailbox.source} {config.mailbox.path} ok")
+    else:
+        assert config.mailbox.path is not None
+        if not config.mailbox.path.is_dir():
+            raise MailrollError("mail folder not found", str(config.mailbox.path))
+        click.echo(f"mailbox: {config.mailbox.source} {config.mailbox.path} ok")
+    if config.smtp is not None:  # logs in as sending would; nothing is sent
+        for line in check_smtp(config.smtp):
+            click.echo(line)
 
 
 main.add_command(send)

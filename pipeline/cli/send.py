@@ -99,8 +99,11 @@ def send_receipts_cmd(
 ) -> None:
     """Mail a receipt (回执) to each recent sender: unit, files and categories recognised.
 
-    Only counted reports received in the last [send] receipt_max_age_days days
-    are answered, never no-reply addresses.
+    Only reports counted for a roster unit are answered, each once, and only
+    when the mail's own Date and its arrival both lie within [send]
+    receipt_max_age_days of now (or of --at): a first backfill answers none of
+    the old mail. Never auto-replies, bounces, replies to mailroll's own mail,
+    duplicates, unknown senders or no-reply addresses.
 
     \b
     Example:
@@ -115,7 +118,7 @@ def send_receipts_cmd(
 
 def _echo_sent(result: object) -> None:
     """One line per mail, then a count; exit 3 when some mail failed or is unsure."""
-    from pipeline.mailout.outbox import FAILED, UNSURE, SendResult
+    from pipeline.mailout.outbox import BUSY, FAILED, UNSURE, SendResult
 
     assert isinstance(result, SendResult)
     if not result.enabled and not result.dry_run:
@@ -137,5 +140,5 @@ def _echo_sent(result: object) -> None:
         counts[o.status] = counts.get(o.status, 0) + 1
     if counts:
         click.echo(", ".join(f"{n} {status}" for status, n in counts.items()))
-    if result.count(FAILED) or result.count(UNSURE):
+    if result.count(FAILED) or result.count(UNSURE) or result.count(BUSY):
         sys.exit(EXIT_MAIL_FAILED)

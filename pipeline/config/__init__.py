@@ -21,12 +21,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pipeline.config.imap import AfterAction, ImapAccount, ImapFolder, load_imap_accounts
 from pipeline.config.kit import Section, choice, days
 from pipeline.config.mail import SendConfig, SmtpConfig, load_send, load_smtp
+from pipeline.config.notify import BotConfig, load_bots
 from pipeline.errors import ConfigError
 from pipeline.models import CATEGORY_IDS
 
 __all__ = [  # the account and mail settings live in their own modules; import them here
-    "AfterAction", "Campaign", "Config", "ImapAccount", "ImapFolder", "Limits", "SendConfig",
-    "SmtpConfig", "WebConfig", "load_config",
+    "AfterAction", "BotConfig", "Campaign", "Config", "ImapAccount", "ImapFolder", "Limits",
+    "SendConfig", "SmtpConfig", "WebConfig", "load_config",
 ]  # fmt: skip
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -119,6 +120,7 @@ class Config:
     imap: tuple[ImapAccount, ...] = ()  # the [[imap]] accounts, for source = "imap"
     service: ServiceConfig = field(default_factory=ServiceConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    notify: tuple[BotConfig, ...] = ()  # the [[notify]] group bots; none: off
 
 
 def load_config(path: Path = DEFAULT_CONFIG) -> Config:
@@ -179,6 +181,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         imap=accounts,
         service=_service(section("service"), storage.path_("database", "var/mailroll.sqlite3")),
         web=_web(section("web")),
+        notify=load_bots(path, data.get("notify")),
     )
 
 

@@ -35,6 +35,11 @@ class SendConfig:
     receipts: bool = False  # 回执 to each sender
     receipt_max_age_days: int = 3  # never answer mail older than this (a backfill)
     templates: Path = Path("rules/templates")
+    # pacing, QQ-safe: QQ Mail and NetEase refuse bursts ("550 Connection frequency limited")
+    pause_seconds: float = 3.0  # between two mails on the one connection
+    per_minute: int = 15  # at most this many mails in any 60 seconds
+    busy_wait_seconds: float = 60.0  # first wait after a "too fast" refusal; doubles each time
+    busy_give_up_minutes: float = 15.0  # stop waiting; the rest goes on the next run
 
 
 def load_smtp(sec: Section) -> SmtpConfig:
@@ -73,7 +78,13 @@ def load_send(sec: Section, smtp: SmtpConfig | None, rules_dir: Path) -> SendCon
         receipts=sec.get("receipts", bool, False),
         receipt_max_age_days=days(sec, "receipt_max_age_days", 3),
         templates=sec.path_("templates") if "templates" in sec.data else rules_dir / "templates",
+        pause_seconds=_seconds(sec, "pause_seconds", 3.0),
+        per_minute=sec.get("per_minute", int, 15),
+        busy_wait_seconds=_seconds(sec, "busy_wait_seconds", 60.0),
+        busy_give_up_minutes=_seconds(sec, "busy_give_up_minutes", 15.0),
     )
+    if send.per_minute < 1:
+        raise sec._fail("per_minute", "must be 1 or more")
     if not all(isinstance(a, str) and "@" in a for a in send.report_to):
         raise sec._fail("report_to", "must be a list of mail addresses")
     if not all(isinstance(d, int) and d >= 0 for d in send.reminder_days):
@@ -83,3 +94,10 @@ def load_send(sec: Section, smtp: SmtpConfig | None, rules_dir: Path) -> SendCon
     if (send.report or send.reminders or send.receipts) and smtp is None:
         raise sec._fail("report", "sending mail needs an [smtp] section")
     return send
+
+
+def _seconds(sec: Section, key: str, default: float) -> float:
+    value = float(sec.get(key, (int, float), default))
+    if value < 0:
+        raise sec._fail(key, "must be 0 or more")
+    return value

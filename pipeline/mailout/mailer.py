@@ -14,18 +14,14 @@ import os
 import smtplib
 import ssl
 from collections.abc import Sequence
-from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
-from pathlib import Path
+from email.message import Message
 from types import TracebackType
 
 from pipeline.config import SmtpConfig
 from pipeline.errors import ConfigError, SendError
+from pipeline.mailout.pacing import is_busy
 
 log = logging.getLogger(__name__)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def smtp_password(smtp: SmtpConfig) -> str:
@@ -49,39 +45,8 @@ def smtp_password(smtp: SmtpConfig) -> str:
     raise ConfigError("smtp: set password_env or password_file")
 
 
-def new_message_id(sender: str) -> str:
-    return make_msgid(domain=sender.rsplit("@", 1)[-1])
-
-
-def build_message(
-    smtp: SmtpConfig,
-    to: Sequence[str],
-    subject: str,
-    body: str,
-    *,
-    message_id: str,
-    attachment: Path | None = None,
-    in_reply_to: str = "",
-    date: datetime | None = None,
-) -> EmailMessage:
-    """A UTF-8 text mail, with the workbook attached when there is one."""
-    msg = EmailMessage()
-    msg["From"] = formataddr((smtp.sender_name, smtp.sender)) if smtp.sender_name else smtp.sender
-    msg["To"] = ", ".join(to)
-    msg["Subject"] = " ".join(subject.split())  # no line breaks from a mail's subject
-    msg["Date"] = format_datetime(date or datetime.now().astimezone())
-    msg["Message-ID"] = message_id
-    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
-    msg.set_content(body, charset="utf-8")
-    if attachment is not None:
-        maintype, subtype = XLSX.split("/")
-        msg.add_attachment(
-            attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name
-        )
-    return msg
+class ServerBusy(SendError):
+    """The server refused the connection because mail came too fast; try again later."""
 
 
 class Mailer:
@@ -117,7 +82,7 @@ class Mailer:
         self.__exit__(None, None, None)
         self._conn = self._open()
 
-    def send(self, msg: EmailMessage, to: Sequence[str]) -> None:
+    def send(self, msg: Message, to: Sequence[str]) -> None:
         """Send one message; smtplib errors propagate (the caller records them)."""
         if self._conn is None:
             raise RuntimeError("Mailer used outside its with block")
@@ -166,8 +131,12 @@ class Mailer:
                 'the server does not offer STARTTLS; use security = "ssl"', self.where
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
+            if is_busy(exc):
+                busy = f"the server refuses for now: {_reason(exc)}"
+                raise ServerBusy(busy, self.where) from None
             raise SendError(
-                f"cannot connect to the SMTP server: {_reason(exc)}", self.where
+                f"cannot connect to the SMTP server: {_reason(exc)}{_hint(self.config, exc)}",
+                self.where,
             ) from None
         log.debug("SMTP session open with %s (%s)", self.where, self.config.security)
         return conn
@@ -175,6 +144,41 @@ class Mailer:
     def _tls(self) -> ssl.SSLContext:
         ca = str(self.config.ca_file) if self.config.ca_file else None
         return ssl.create_default_context(cafile=ca)
+
+
+def check_smtp(smtp: SmtpConfig) -> list[str]:
+    """Log in to the SMTP server as a send would (nothing is sent); lines saying what is
+    fine. Raises SendError (or ConfigError for a missing password) with one line."""
+    with Mailer(smtp) as mailer:
+        mailer.ready()
+    who = f"{smtp.username} " if smtp.username else ""
+    login = "logged in" if smtp.username else "no login configured"
+    return [f"smtp: {who}at {smtp.host}:{smtp.port} ({smtp.security}) ok, {login}"]
+
+
+_IMPLICIT_TLS_PORTS = (465, 994)
+_PLAIN_PORTS = (25, 587, 2525)
+
+
+def _hint(smtp: SmtpConfig, exc: BaseException) -> str:
+    """Why a connection failed, when the port and the security setting do not match
+    (the usual mistake: port 465 is implicit TLS, 587 and 25 start plain)."""
+    if smtp.security == "ssl" and isinstance(exc, ssl.SSLError):
+        return (
+            f'; port {smtp.port} does not start with TLS: use security = "starttls"'
+            ' (port 587) or port 465 with "ssl"'
+        )
+    timed_out = isinstance(exc, (TimeoutError, smtplib.SMTPServerDisconnected))
+    if smtp.security != "ssl" and (smtp.port in _IMPLICIT_TLS_PORTS or timed_out):
+        return (
+            f'; port {smtp.port} may expect TLS from the start: use security = "ssl"'
+            " (QQ Mail: smtp.qq.com, port 465)"
+        )
+    if smtp.security == "ssl" and smtp.port in _PLAIN_PORTS:
+        return f'; port {smtp.port} usually starts plain: use security = "starttls"'
+    if isinstance(exc, ConnectionRefusedError):
+        return "; check host and port (SSL is usually 465, STARTTLS 587)"
+    return ""
 
 
 def _reason(exc: BaseException) -> str:

@@ -30,13 +30,16 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
-from pipeline.mailout.mailer import Mailer, build_message, new_message_id
+from pipeline.mailout.compose import build_message, new_message_id
+from pipeline.mailout.mailer import Mailer, ServerBusy
+from pipeline.mailout.pacing import Pacer, is_busy
 from pipeline.store import Store, sent
 
 log = logging.getLogger(__name__)
 
-SENT, WOULD_SEND, ALREADY_SENT, UNSURE, FAILED, POSTPONED, NO_ADDRESS = (
+SENT, WOULD_SEND, ALREADY_SENT, UNSURE, FAILED, POSTPONED, NO_ADDRESS, BUSY = (
     "sent", "would send", "already sent", "unsure", "failed", "postponed", "no address",
+    "server busy",
 )  # fmt: skip
 
 
@@ -107,14 +110,34 @@ def deliver(
     if pending:
         if config.smtp is None:
             raise ConfigError("sending mail needs an [smtp] section", str(config.path))
+        pacer = Pacer(config.send)
         with Mailer(config.smtp) as mailer:
             for i, mail in enumerate(pending):
-                outcome = _send_one(store, config, mailer, mail, resend_unsure)
+                outcome = _send_paced(store, config, mailer, pacer, mail, resend_unsure)
                 outcomes.append(outcome)
-                if outcome.status == UNSURE:  # the connection is gone: stop here
+                if outcome.status in (UNSURE, BUSY):  # connection gone, or server too busy
                     outcomes += [Outcome(m, POSTPONED, "next run") for m in pending[i + 1 :]]
                     break
     return SendResult(kind, enabled, dry_run, tuple(outcomes), note)
+
+
+def _send_paced(
+    store: Store, config: Config, mailer: Mailer, pacer: Pacer, mail: Outgoing, resend: bool
+) -> Outcome:
+    """Send one mail in its turn; a "too fast" refusal (at connect or on the mail) is
+    waited out and the mail tried again, until the pacer gives up."""
+    while True:
+        pacer.wait_turn()
+        try:
+            outcome = _send_one(store, config, mailer, mail, resend)
+        except ServerBusy as exc:  # refused at connect: nothing was claimed
+            outcome = Outcome(mail, BUSY, str(exc))
+        if outcome.status == SENT:
+            pacer.sent()
+        if outcome.status != BUSY:
+            return outcome
+        if not pacer.back_off(outcome.detail):
+            return outcome
 
 
 def _send_one(
@@ -140,6 +163,8 @@ def _send_one(
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
         reason = _smtp_reason(exc)
         save_failed(store, mail, reason)
+        if is_busy(exc):  # not sent: the server wants us to slow down
+            return Outcome(mail, BUSY, reason)
         log.warning("%s to %s refused: %s", mail.kind, mail.label or mail.recipient, reason)
         return Outcome(mail, FAILED, reason)
     except (smtplib.SMTPException, OSError) as exc:

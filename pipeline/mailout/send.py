@@ -155,8 +155,9 @@ def send_receipts(
     dry_run: bool = False,
     resend_unsure: bool = False,
 ) -> SendResult:
-    """Answer each counted mail received in the last send.receipt_max_age_days with
-    the unit, files and categories mailroll recognised, and any problem found."""
+    """Answer each counted report of a roster unit dated and received in the last
+    send.receipt_max_age_days (see _answerable) with the unit, files and categories
+    mailroll recognised, and any problem found; each mail once."""
     now = local_now(config, now)
     if not (config.send.receipts or dry_run):
         return SendResult("receipt", False, dry_run, note="off: set [send] receipts = true")
@@ -178,15 +179,27 @@ def send_receipts(
 
 
 def _answerable(data: Data, config: Config, now: datetime) -> pd.DataFrame:
-    """Counted, in-window mail received recently from a real person's address."""
+    """Counted reports of roster units, from a real person's address, whose own Date
+    and whose arrival both lie in the last receipt_max_age_days up to `now`.
+
+    Arrival is the bureau server's Received time, or when mailroll stored the mail
+    when it has none; with the Date checked too, a first backfill answers no old
+    report, and `--at` never lists mail that came later."""
     subs = data.subs
-    received = pd.to_datetime(subs["archived_at"], utc=True, format="ISO8601")
     since = pd.Timestamp(now - timedelta(days=config.send.receipt_max_age_days))
+    until = pd.Timestamp(now)
+    arrived = pd.to_datetime(
+        subs["arrived_at"].fillna(subs["archived_at"]), utc=True, format="ISO8601"
+    )
+    dated = pd.to_datetime(subs["sent_at"].fillna(subs["arrived_at"]).fillna(subs["archived_at"]),
+                           utc=True, format="ISO8601")  # fmt: skip
     own = config.smtp.sender.lower() if config.smtp else ""
     keep = (
         subs["counted"]
         & subs["in_window"]
-        & (received >= since)
+        & subs["unit_id"].notna()
+        & arrived.between(since, until)
+        & dated.between(since, until)
         & subs["sender"].str.contains("@", regex=False)
         & ~subs["sender"].str.contains(_NO_REPLY)
         & (subs["sender"].str.lower() != own)

@@ -32,6 +32,7 @@ import mailparser
 
 from pipeline.errors import ParseError
 from pipeline.models import Attachment, Message, Problem
+from pipeline.parse import screen
 from pipeline.parse.html import html_to_text
 
 _GB_ALIASES = (
@@ -129,15 +130,21 @@ def _parse(read: Callable[[], Any], blank: bool, default_tz: timezone | Any) -> 
         problems.append(
             Problem("正文", "邮件正文的字符编码无法识别，部分文字可能缺失", "请打开原始邮件核对")
         )
+    subject = decode_header_value(_raw_header(msg, "Subject"))
     return Message(
         message_id=str(msg.get("Message-ID", "") or "").strip(),
         sender=sender,
         sender_name=sender_name,
-        subject=decode_header_value(_raw_header(msg, "Subject")),
+        subject=subject,
         date=_date(msg.get("Date"), default_tz),
         body=body,
         attachments=attachments,
         problems=tuple(problems),
+        in_reply_to=next(iter(screen.message_ids(msg.get("In-Reply-To"))), ""),
+        references=screen.message_ids(msg.get("References")),
+        machine=screen.machine_kind(msg.get, msg.get_content_type(), sender, subject),
+        arrived=screen.arrival(msg.get_all("Received") or ()),
+        fingerprint=screen.fingerprint(body, (a.data for a in attachments)),
     )
 
 

@@ -106,8 +106,14 @@ def _document_rows(ctx: Context, subs: pd.DataFrame) -> pd.DataFrame:
 def standing_of(subs: pd.DataFrame) -> list[str]:
     """Whether each mail counts, and if not, why (the 计入情况 column)."""
     replaced = superseded(subs) if len(subs) else pd.Series(False, index=subs.index)
+    screen = subs["screen"].fillna("")
     choices = [
         (subs["ignored"], "已忽略该发件人，未计入"),
+        (subs["duplicate_of"].notna(), "重复邮件（同一邮件经两条途径收到），不计入"),
+        (screen == "auto_reply", "自动回复，不计入"),
+        (screen == "bounce", "退信/投递失败通知，不计入"),
+        (screen == "own", "本局发出的邮件，不计入"),
+        (screen == "reply", "回复本局回执/汇总表的邮件，不计入"),
         (~subs["in_window"], "不在活动时间范围内，未计入"),
         (subs["unit_id"].isna(), "单位待确认，未计入"),
         (replaced, "已被更正件取代"),
@@ -115,7 +121,9 @@ def standing_of(subs: pd.DataFrame) -> list[str]:
         (subs["kind"] == "notice", "通知类材料，不计为报送"),
     ]
     conditions = [c.astype(bool).to_numpy() for c, _ in choices]
-    return list(np.select(conditions, [t for _, t in choices], default="无关，不计入"))
+    texts = np.select(conditions, [t for _, t in choices], default="无关，不计入")
+    flag = "（另有 Message-ID 相同但内容不同的邮件，请核对）"
+    return [t + flag if c else t for t, c in zip(texts, subs["conflict"] > 0, strict=True)]
 
 
 def _how_label(how: object) -> str:

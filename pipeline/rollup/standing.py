@@ -9,7 +9,9 @@ columns.
 Rules (the same as the officials apply by hand):
 - a submission counts as the unit's report when it is a report, or when it
   could not be read (unreadable attachment: the unit did send something);
-  a notice or an unrelated mail does not count;
+  a notice or an unrelated mail does not count, nor machine mail (auto-reply,
+  bounce), a reply to a receipt or workbook mailroll sent, or a second copy of
+  a mail that came by two paths (pipeline.service.screening, store copies);
 - 按时 when the first counted submission came by the deadline, else 逾期;
   未报送 when there is none;
 - a corrected resubmission (更正, 重新报送 … in the subject or a file name)
@@ -36,13 +38,14 @@ CORRECTION = re.compile(r"更正|修正|修改|修订|重新报送|重新上报|
 def mark(subs: pd.DataFrame) -> pd.DataFrame:
     """Add the columns `counted` and `correction` (see the module rules).
 
-    Needs `kind`, `subject`, `problems` (open problems of the mail) and
-    `names` (the mail's document names joined by newlines).
+    Needs `kind`, `subject`, `problems` (open problems of the mail), `names` (the
+    mail's document names joined by newlines), `screen` and `duplicate_of`.
     """
     unreadable = (subs["kind"] == "unrelated") & (subs["problems"] > 0)
     text = subs["subject"].fillna("").astype(str) + "\n" + subs["names"].fillna("").astype(str)
+    own = (subs["screen"].fillna("") == "") & subs["duplicate_of"].isna()
     return subs.assign(
-        counted=(subs["kind"] == "report") | unreadable,
+        counted=((subs["kind"] == "report") | unreadable) & own,
         correction=text.str.contains(CORRECTION, regex=True),
     )
 

@@ -13,6 +13,7 @@ from pipeline.errors import ParseError
 from pipeline.models import Message, Problem, Reading, Submission
 from pipeline.parse import parse_file
 from pipeline.process import Rulebook, extraction_limits, read_message, tag_reading
+from pipeline.service.screening import screen, screened
 from pipeline.store import Store, StoredMail
 from pipeline.store.readings import dump_reading, load_reading, reading_version
 from pipeline.timings import stage
@@ -110,5 +111,7 @@ def record_outcome(store: Store, mail: StoredMail, outcome: Outcome) -> bool:
             assert outcome.problem is not None
             store.save_failure(mail.sha256, outcome.problem)
             return False
-        store.save_submission(mail.sha256, outcome.message, outcome.submission, outcome.reading)
+        kind = screen(store, outcome.message)
+        submission = screened(outcome.submission, kind)
+        store.save_submission(mail.sha256, outcome.message, submission, outcome.reading, kind)
     return True

@@ -40,7 +40,7 @@ from pipeline.store.workbooks import (
 log = logging.getLogger(__name__)
 
 # fixed job ids of `mailroll serve`, also the `command` of their rows in `runs`
-POLL, WEEKLY, REMINDERS = "poll", "weekly_report", "reminders"
+POLL, WEEKLY, REMINDERS, NOTIFY = "poll", "weekly_report", "reminders", "notify"
 LATE_DAYS = 14  # weeks this long after the campaign's end still get a weekly workbook
 CUMULATIVE = "累计"
 
@@ -143,6 +143,10 @@ def write_missing_weeks(store: Store, config: Config, book: Rulebook, now: datet
         written.append(path)
         if now - week.due_at < timedelta(days=7):
             _mail_weekly(config, week, now)
+            if config.notify:  # the summary for the office chat, sent by the notify job
+                from pipeline.mailout.notices import queue_weekly_summary
+
+                queue_weekly_summary(store, config, book, week.label, now)
     return written
 
 

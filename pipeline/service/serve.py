@@ -11,7 +11,10 @@ coalesce, generous misfire grace):
 - ``weekly_report`` on the `weekly_report` crontab: the same weekly catch-up
   at the scheduled time;
 - ``reminders`` on the `reminders` crontab: the 催报 job of the mail-out work,
-  called when this build has it.
+  called when this build has it;
+- ``notify`` every minute when [[notify]] bots are configured, on its own
+  thread: queue the alerts that are due (pipeline.service.alerts) and POST the
+  queued notices, so a slow or failing chat endpoint never holds up a poll.
 
 With `[web] with_service` (the default) and at least one web account, the web
 app (pipeline.web) is served from a thread of the same process, on the same
@@ -46,9 +49,11 @@ from pipeline.config import Config
 from pipeline.errors import MailrollError
 from pipeline.mailout.send import send_receipts, send_reminders
 from pipeline.process import load_rulebook
+from pipeline.service.alerts import notify as notify_chat
 from pipeline.service.lock import AlreadyRunning, RunLock
 from pipeline.service.runner import open_store, run_once
 from pipeline.service.schedule import (
+    NOTIFY,
     POLL,
     REMINDERS,
     WEEKLY,
@@ -66,6 +71,7 @@ log = logging.getLogger(__name__)
 STOP_GRACE = 20.0  # seconds the job in hand gets to finish after SIGTERM
 LOCK_WAIT = 300.0  # a scheduled report waits this long for a cron run or retag to finish
 HOUR = 3600
+NOTIFY_SECONDS = 60  # alerts are checked and queued notices sent this often
 # one worker thread runs the jobs in turn; a job never overlaps itself, and runs
 # missed while one was busy collapse into one
 ONE_AT_A_TIME = {"coalesce": True, "max_instances": 1}
@@ -89,7 +95,11 @@ class Service:
         service, tz = self.config.service, self.tz
         every = poll_interval(self.config).total_seconds()
         sched = BlockingScheduler(
-            timezone=tz, executors={"default": ThreadPoolExecutor(max_workers=1)}
+            timezone=tz,
+            executors={
+                "default": ThreadPoolExecutor(max_workers=1),
+                NOTIFY: ThreadPoolExecutor(max_workers=1),  # a slow bot never holds up a poll
+            },
         )
         sched.add_job(
             self.poll,
@@ -116,6 +126,16 @@ class Service:
             misfire_grace_time=6 * HOUR,
             **ONE_AT_A_TIME,
         )
+        if self.config.notify:
+            sched.add_job(
+                self.notify,
+                IntervalTrigger(seconds=NOTIFY_SECONDS, timezone=tz),
+                id=NOTIFY,
+                name="group-bot notices",
+                executor=NOTIFY,
+                misfire_grace_time=NOTIFY_SECONDS,
+                **ONE_AT_A_TIME,
+            )
         return sched
 
     def serve(self) -> None:
@@ -197,6 +217,12 @@ class Service:
             return 0
 
         self._job(REMINDERS, LOCK_WAIT, lambda: self._recorded(REMINDERS, work))
+
+    def notify(self) -> None:
+        """Alerts and queued notices for the office chat; its own thread, no lock file
+        (it only reads the runs and writes the notices table)."""
+        if not self.stop.is_set():
+            notify_chat(self.config, datetime.now(self.tz))
 
     def _job(self, command: str, wait: float, work: Callable[[], object]) -> None:
         """Run `work` holding the lock file; skip it when stopping or when another

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.models import Message, Problem, Submission
+from pipeline.store.submissions import insert_submission, link_copies
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -213,6 +214,39 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX web_logins_at ON web_logins(at);
     """,
+    # 7: what a mail is besides its text (pipeline.parse.screen): replies, machine mail,
+    #    the same mail by two paths
+    """
+    ALTER TABLE submissions ADD COLUMN in_reply_to TEXT NOT NULL DEFAULT '';
+    ALTER TABLE submissions ADD COLUMN refs TEXT NOT NULL DEFAULT '';   -- References, spaced
+    ALTER TABLE submissions ADD COLUMN arrived_at TEXT;  -- top Received header; NULL: none
+    ALTER TABLE submissions ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+    -- '' a person's mail; auto_reply, bounce; own (mail mailroll sent, come back);
+    -- reply (answers a receipt or workbook mailroll sent)
+    ALTER TABLE submissions ADD COLUMN screen TEXT NOT NULL DEFAULT '';
+    -- the earlier copy of the same mail (same Message-ID, sender, text and attachments)
+    ALTER TABLE submissions ADD COLUMN duplicate_of TEXT;
+    -- another mail has the same Message-ID and sender but other contents
+    ALTER TABLE submissions ADD COLUMN conflict INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX submissions_message_id ON submissions(message_id, sender);
+    CREATE INDEX sent_mail_message_id ON sent_mail(message_id);  -- is it a reply to ours?
+    """,
+    # 8: notices for the office chat's group bots (pipeline.store.notices), sent once each
+    """
+    CREATE TABLE notices (
+        bot        TEXT NOT NULL,              -- [[notify]] name
+        key        TEXT NOT NULL,              -- what it is about, e.g. weekly:2024-W20
+        event      TEXT NOT NULL,              -- weekly, alerts
+        text       TEXT NOT NULL,
+        state      TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        error      TEXT NOT NULL DEFAULT '',
+        next_try   TEXT NOT NULL,              -- ISO 8601 UTC: not before
+        created_at TEXT NOT NULL,
+        sent_at    TEXT,
+        PRIMARY KEY (bot, key)
+    );
+    """,
 )
 
 
@@ -383,11 +417,20 @@ class Store:
     # -- results ----------------------------------------------------------
 
     def save_submission(
-        self, sha: str, message: Message, sub: Submission, reading: tuple[str, bytes] | None = None
+        self,
+        sha: str,
+        message: Message,
+        sub: Submission,
+        reading: tuple[str, bytes] | None = None,
+        screen: str = "",
     ) -> None:
         """Replace everything known about one mail with a fresh result, atomically;
-        `reading` is (version, data) of what the mail says (pipeline.store.readings), if new."""
-        unit = sub.unit.unit
+        `reading` is (version, data) of what the mail says (pipeline.store.readings), if new;
+        `screen` what the mail is when not a person's own mail (see migration 7).
+
+        Copies of one mail (same Message-ID and sender) are linked here: a later copy
+        with the same fingerprint is a duplicate of the first, and copies whose
+        contents differ are all marked as in conflict."""
         with self.transaction() as db:
             _clear_results(db, sha)
             if reading is not None:
@@ -395,27 +438,7 @@ class Store:
                     "INSERT OR REPLACE INTO readings (sha256, version, data) VALUES (?, ?, ?)",
                     (sha, *reading),
                 )
-            db.execute(
-                "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sha,
-                    message.message_id,
-                    message.sender,
-                    message.sender_name,
-                    message.subject,
-                    message.date.isoformat() if message.date else None,
-                    unit.id if unit else None,
-                    sub.unit.how,
-                    sub.unit.evidence,
-                    sub.kind,
-                    _json(sub.categories),
-                    _json(sub.evidence),
-                    _json(sub.figures),
-                    sub.summary,
-                    _json(list(sub.photos)),
-                    now_iso(),
-                ),
-            )
+            insert_submission(db, sha, message, sub, screen, now_iso())
             for i, res in enumerate(sub.documents):
                 a = res.analysis
                 db.execute(
@@ -436,6 +459,8 @@ class Store:
             for p in sub.problems:
                 _insert_problem(db, sha, "process", p)
             db.execute("UPDATE mails SET state = 'done' WHERE sha256 = ?", (sha,))
+            if message.message_id:
+                link_copies(db, message.message_id, message.sender)
 
     def save_failure(self, sha: str, problem: Problem) -> None:
         """Record that a mail could not be processed; it is kept and not retried."""

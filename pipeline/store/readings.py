@@ -20,7 +20,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.models import Attachment, Document, Limits, Message, Problem, Reading
 
-FORMAT = 1  # bump when the JSON below or what a reader reads changes: stored ones go stale
+FORMAT = 2  # bump when the JSON below or what a reader reads changes: stored ones go stale
 
 
 def reading_version(limits: Limits) -> str:
@@ -40,6 +40,11 @@ def dump_reading(message: Message, reading: Reading) -> bytes:
             "body": message.body,
             "attachments": [[a.filename, a.content_type] for a in message.attachments],
             "problems": [_problem(p) for p in message.problems],
+            "in_reply_to": message.in_reply_to,
+            "references": list(message.references),
+            "machine": message.machine,
+            "arrived": message.arrived.isoformat() if message.arrived else None,
+            "fingerprint": message.fingerprint,
         },
         "documents": [[d.name, d.filetype, d.text] for d in reading.documents],
         "photos": list(reading.photos),
@@ -63,6 +68,11 @@ def load_reading(blob: bytes) -> tuple[Message, Reading]:
         body=m["body"],
         attachments=tuple(Attachment(name, ctype, b"") for name, ctype in m["attachments"]),
         problems=tuple(Problem(*p) for p in m["problems"]),
+        in_reply_to=m["in_reply_to"],
+        references=tuple(m["references"]),
+        machine=m["machine"],
+        arrived=datetime.fromisoformat(m["arrived"]) if m["arrived"] else None,
+        fingerprint=m["fingerprint"],
     )
     reading = Reading(
         documents=tuple(Document(*d) for d in data["documents"]),

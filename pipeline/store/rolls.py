@@ -12,7 +12,8 @@ Table = tuple[list[str], list[tuple[Any, ...]]]
 
 _SUBMISSIONS = """
 SELECT s.sha256, s.message_id, s.sender, s.sender_name, s.subject, s.sent_at, s.unit_id,
-       s.unit_how, s.kind, s.categories, s.figures, s.summary, s.photos,
+       s.unit_how, s.kind, s.categories, s.figures, s.summary, s.photos, s.arrived_at,
+       s.screen, s.duplicate_of, s.conflict,
        m.path AS archive_path, m.archived_at, m.source, m.source_key,
        (SELECT count(*) FROM problems p WHERE p.sha256 = s.sha256) AS problems,
        (SELECT group_concat(d.name, char(10)) FROM documents d WHERE d.sha256 = s.sha256)

@@ -69,3 +69,18 @@ def save_failed(store: Store, key: MailKey, reason: str) -> None:
         " AND recipient = ? AND ref = ?",
         (reason, *key),
     )
+
+
+def sent_kind(store: Store, message_ids: Sequence[str]) -> str | None:
+    """The kind (report, reminder, receipt) of the mail mailroll sent under one of
+    `message_ids`, or None when it sent none of them. With several, the last named
+    (In-Reply-To and the end of References name the mail answered)."""
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return None
+    marks = ", ".join("?" for _ in ids)
+    rows = store.db.execute(
+        f"SELECT message_id, kind FROM sent_mail WHERE message_id IN ({marks})", ids
+    ).fetchall()
+    kinds = {r["message_id"]: r["kind"] for r in rows}
+    return next((kinds[m] for m in reversed(ids) if m in kinds), None)

@@ -81,3 +81,13 @@ def last_error(store: Store) -> Any:
     return store.db.execute(
         "SELECT * FROM runs WHERE error IS NOT NULL ORDER BY id DESC LIMIT 1"
     ).fetchone()
+
+
+def last_finished(store: Store, commands: Sequence[str]) -> Any:
+    """The last finished run of one of `commands`, failed or not (a sqlite3.Row), or None."""
+    marks = ",".join("?" * len(commands))
+    return store.db.execute(
+        f"SELECT * FROM runs WHERE command IN ({marks}) AND finished_at IS NOT NULL"
+        " ORDER BY id DESC LIMIT 1",
+        tuple(commands),
+    ).fetchone()
