@@ -20,6 +20,7 @@ hit is kept with the reason, for ``mailroll tag --explain``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -334,6 +335,7 @@ _PURPOSE_VERBS = (
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every hit and sentence-wide cue
 def _purpose_clauses(sentence: str) -> tuple[tuple[int, int], ...]:
     """The clauses of a sentence that state a purpose (为营造……, 让……, 旨在……)."""
     out = []
