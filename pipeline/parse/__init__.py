@@ -22,7 +22,7 @@ import email
 import encodings.aliases
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.header import decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
@@ -50,6 +50,7 @@ def _alias_gb_charsets_to_gb18030() -> None:
 _alias_gb_charsets_to_gb18030()
 
 CHINA = timezone(timedelta(hours=8))
+DATE_YEARS = (1990, 2100)  # a Date header outside these years is treated as unknown
 _ENCODED_WORD = re.compile(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=")
 
 
@@ -126,6 +127,10 @@ def _parse(read: Callable[[], Any], blank: bool, default_tz: timezone | Any) -> 
     plain = [t for t in mail.text_plain if t.strip() and t not in forwarded]
     html = [h for h in mail.text_html if h.strip() and h not in forwarded]
     body = "\n".join(plain) if plain else "\n".join(html_to_text(h) for h in html)
+    raw_date = msg.get("Date")
+    date = _date(raw_date, default_tz)
+    if raw_date and date is None:
+        problems.append(_date_problem(raw_date))
     if "CharsetDecodeDefect" in (mail.defects_categories or ()):
         problems.append(
             Problem("正文", "邮件正文的字符编码无法识别，部分文字可能缺失", "请打开原始邮件核对")
@@ -136,7 +141,7 @@ def _parse(read: Callable[[], Any], blank: bool, default_tz: timezone | Any) -> 
         sender=sender,
         sender_name=sender_name,
         subject=subject,
-        date=_date(msg.get("Date"), default_tz),
+        date=date,
         body=body,
         attachments=attachments,
         problems=tuple(problems),
@@ -176,15 +181,27 @@ def _sender(value: Any) -> tuple[str, str]:
 
 
 def _date(value: Any, default_tz: Any) -> datetime | None:
+    """The Date header, or None when it is missing, unreadable or outside DATE_YEARS
+    (a sender can write any date: `Fri, 31 Dec 9999` must not reach the calendar)."""
     if not value:
         return None
     try:
-        when = parsedate_to_datetime(str(value))
-    except (TypeError, ValueError, IndexError):
+        when = parsedate_to_datetime(str(value)[:200])
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=default_tz)
+        when.astimezone(UTC)  # an offset that pushes it past year 9999 raises here
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=default_tz)
-    return when
+    return when if DATE_YEARS[0] <= when.year <= DATE_YEARS[1] else None
+
+
+def _date_problem(value: Any) -> Problem:
+    shown = " ".join(str(value).split())[:60]
+    return Problem(
+        "邮件",
+        f"邮件日期无法识别或不在 {DATE_YEARS[0]}–{DATE_YEARS[1]} 年之间（{shown}），按收到时间统计",
+        "如需按发送时间统计，请向报送单位核实",
+    )
 
 
 def _attachments(msg: Any) -> list[Attachment]:
