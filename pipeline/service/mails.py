@@ -29,6 +29,7 @@ class Outcome:
     submission: Submission | None = None
     problem: Problem | None = None
     reading: tuple[str, bytes] | None = None  # (version, data) to store, when newly read
+    missing: bool = False  # the archived raw mail is gone: keep what is stored
 
 
 def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) -> bool:
@@ -61,8 +62,11 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
     Touches no database, so it can run in a worker process (pipeline.service.workers)."""
     limits = extraction_limits(config.limits)
     stored = None
+    kept = _kept_reading(mail)
+    if kept is None and not mail.path.exists():
+        log.error("archived mail %s is missing: %s", mail.sha256[:12], mail.path)
+        return Outcome(problem=_missing(mail), missing=True)
     try:
-        kept = _kept_reading(mail)
         if kept is not None:
             message, reading = kept
         else:
@@ -92,6 +96,14 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
     return Outcome(replace(message, attachments=()), submission, reading=stored)
 
 
+def _missing(mail: StoredMail) -> Problem:
+    return Problem(
+        "邮件",
+        f"原始邮件文件缺失（{mail.path}），未能重新读取；保留此前的处理结果",
+        "请从备份中恢复该文件（var/archive 整个目录），再运行 mailroll retag --reread",
+    )
+
+
 def _kept_reading(mail: StoredMail) -> tuple[Message, Reading] | None:
     """The mail's stored Reading, if retag handed one over and it is intact."""
     if mail.reading is None:
@@ -109,7 +121,10 @@ def record_outcome(store: Store, mail: StoredMail, outcome: Outcome) -> bool:
     with stage("store"):
         if outcome.submission is None or outcome.message is None:
             assert outcome.problem is not None
-            store.save_failure(mail.sha256, outcome.problem)
+            if outcome.missing:  # keep the stored result, if any, and say the file is gone
+                store.save_missing_archive(mail.sha256, outcome.problem)
+            else:
+                store.save_failure(mail.sha256, outcome.problem)
             return False
         kind = screen(store, outcome.message)
         submission = screened(outcome.submission, kind)

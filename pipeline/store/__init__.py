@@ -469,6 +469,17 @@ class Store:
             _insert_problem(db, sha, "process", problem)
             db.execute("UPDATE mails SET state = 'failed' WHERE sha256 = ?", (sha,))
 
+    def save_missing_archive(self, sha: str, problem: Problem) -> None:
+        """The archived raw mail is gone: a mail already processed keeps its result and
+        gets one problem row saying so (stage 'archive'); any other mail is a failure."""
+        with self.transaction() as db:
+            row = db.execute("SELECT state FROM mails WHERE sha256 = ?", (sha,)).fetchone()
+            if row is None or row["state"] != "done":
+                _clear_results(db, sha)
+                db.execute("UPDATE mails SET state = 'failed' WHERE sha256 = ?", (sha,))
+            db.execute("DELETE FROM problems WHERE sha256 = ? AND stage = 'archive'", (sha,))
+            _insert_problem(db, sha, "archive", problem)
+
     def save_poll_problem(self, problem: Problem) -> None:
         with self.transaction() as db:
             _insert_problem(db, None, "fetch", problem)
@@ -543,7 +554,7 @@ def migrate(db: sqlite3.Connection) -> None:
 def _clear_results(db: sqlite3.Connection, sha: str) -> None:
     db.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
     db.execute("DELETE FROM submissions WHERE sha256 = ?", (sha,))
-    db.execute("DELETE FROM problems WHERE sha256 = ? AND stage = 'process'", (sha,))
+    db.execute("DELETE FROM problems WHERE sha256 = ? AND stage IN ('process', 'archive')", (sha,))
 
 
 def _insert_problem(db: sqlite3.Connection, sha: str | None, stage: str, p: Problem) -> None:
