@@ -3,11 +3,13 @@ stop or bend the roll-up (dates, header sizes, encoded words, nested archives)."
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from pipeline.parse import parse
+from pipeline.parse import decode_header_value, parse
+from pipeline.parse.bounds import MAX_ENCODED_WORDS, MailOutOfBounds
 from pipeline.service.runner import open_store, run_once
 from tests.builders import make_mail
 from tests.conftest import Workspace
@@ -73,3 +75,76 @@ def test_a_far_date_stored_by_an_older_mailroll_uses_the_arrival_time(
     result = run_once(workspace.config)
     assert result.error is None and result.workbook is not None
     assert Path(result.workbook).exists()
+
+
+def encoded_words(count: int) -> str:
+    return " ".join(["=?utf-8?B?6IqC?="] * count)  # 节, one encoded word each
+
+
+def bomb_mail(subject_words: int = 0, name_words: int = 0, header_mb: float = 0) -> bytes:
+    """A mail written by hand, as a hostile sender could: a Subject of many encoded
+    words, an attachment name of many encoded words, or a huge header."""
+    subject = encoded_words(subject_words) if subject_words else "节能宣传周总结"
+    head = (
+        "From: <guanyinqiao@jiangbei.example>\r\nTo: jbjgswj@example.com\r\n"
+        f"Subject: {subject}\r\nDate: Thu, 16 May 2024 09:30:00 +0800\r\n"
+    )
+    if header_mb:
+        line = "X-Padding: " + "A" * 70 + "\r\n"
+        head += line * int(header_mb * 2**20 / len(line))
+    name = encoded_words(name_words) if name_words else "总结.txt"
+    head += (
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n观音桥街道组织绿色出行。\r\n"
+        f'--B\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="{name}"'
+        "\r\n\r\nhello\r\n--B--\r\n"
+    )
+    return head.encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (bomb_mail(subject_words=5000), "邮件头含过多编码字"),
+        (bomb_mail(name_words=5000), "邮件头含过多编码字"),
+        (bomb_mail(header_mb=3), "邮件头过大"),
+    ],
+    ids=["subject-words", "filename-words", "huge-header"],
+)
+def test_a_hostile_header_is_listed_not_parsed(raw: bytes, reason: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(MailOutOfBounds) as caught:
+        parse(raw)
+    assert reason in caught.value.reason
+    assert time.monotonic() - started < 1
+
+
+def test_a_long_but_honest_subject_is_parsed() -> None:
+    msg = parse(bomb_mail(subject_words=200))
+    assert msg.subject == "节" * 200
+    assert [a.filename for a in msg.attachments] == ["总结.txt"]
+
+
+def test_our_own_header_decoder_is_bounded() -> None:
+    started = time.monotonic()
+    text = decode_header_value(encoded_words(50_000))
+    assert time.monotonic() - started < 2
+    assert text == "节" * MAX_ENCODED_WORDS + "…"
+
+
+def test_a_mail_larger_than_max_mail_mb_is_stored_and_listed(workspace: Workspace) -> None:
+    with workspace.config_path.open("a", encoding="utf-8") as fh:
+        fh.write("\n[limits]\nmax_mail_mb = 0.05\n")
+    workspace.add(make_mail(body="观音桥街道组织绿色出行。", message_id="<small@x>"))
+    big = make_mail(body="观音桥街道组织绿色出行。" + "节能" * 40_000, message_id="<big@x>")
+    workspace.add(big)
+    result = run_once(workspace.config)
+    assert (result.processed, result.failed) == (1, 1)
+    rows = table(result.workbook, "待处理")
+    assert any("邮件过大" in str(r["问题"]) and "max_mail_mb" in str(r["处理建议"]) for r in rows)
+    store = open_store(workspace.config)
+    try:
+        assert store.counts()["mails"] == 2  # stored all the same
+    finally:
+        store.close()

@@ -72,6 +72,7 @@ class Limits:
     max_attachment_bytes: int
     max_attempts: int
     max_message_bytes: int = 100 * 2**20
+    max_mail_bytes: int = 150 * 2**20  # a larger raw mail is stored and listed, not parsed
     extract_timeout_s: float = 60.0  # per file, in the sandboxed worker
     extract_memory_mb: int = 1024  # address space of the worker process
 
@@ -215,11 +216,14 @@ def _extract_limits(sec: Section) -> dict[str, Any]:
     """The [limits] keys of attachment reading: message size, worker time and memory."""
     values = {
         "max_message_bytes": int(sec.get("max_message_mb", (int, float), 100) * 2**20),
+        "max_mail_bytes": int(sec.get("max_mail_mb", (int, float), 150) * 2**20),
         "extract_timeout_s": float(sec.get("extract_timeout_s", (int, float), 60)),
         "extract_memory_mb": sec.get("extract_memory_mb", int, 1024),
     }
     if values["extract_timeout_s"] <= 0:
         raise sec._fail("extract_timeout_s", "must be a positive number of seconds")
+    if values["max_mail_bytes"] <= 0:
+        raise sec._fail("max_mail_mb", "must be a positive number of megabytes")
     if values["extract_memory_mb"] < 256:
         raise sec._fail("extract_memory_mb", "must be at least 256 (the readers need that much)")
     return values

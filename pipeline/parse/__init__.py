@@ -20,6 +20,7 @@ from __future__ import annotations
 import binascii
 import email
 import encodings.aliases
+import io
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -33,6 +34,7 @@ import mailparser
 from pipeline.errors import ParseError
 from pipeline.models import Attachment, Message, Problem
 from pipeline.parse import screen
+from pipeline.parse.bounds import DEFAULT_MAX_MAIL_BYTES, MAX_ENCODED_WORDS, check_bounds
 from pipeline.parse.html import html_to_text
 
 _GB_ALIASES = (
@@ -64,6 +66,7 @@ def decode_header_value(value: Any) -> str:
     if "=?" not in text:
         return " ".join(text.split())
     out: list[str] = []
+    text, cut = _first_words(text)
     # decode_header only splits encoded-words that stand alone; unquote them first
     text = re.sub(r'"(=\?[^"]*\?=)"', r"\1", text)
     try:
@@ -75,7 +78,18 @@ def decode_header_value(value: Any) -> str:
             out.append(chunk)
         else:
             out.append(decode_bytes(chunk, charset))
-    return " ".join("".join(out).split())
+    return " ".join("".join(out).split()) + ("…" if cut else "")
+
+
+def _first_words(text: str) -> tuple[str, bool]:
+    """The text up to its MAX_ENCODED_WORDS-th encoded word: decode_header is quadratic
+    in their number, so a name a sender made of 200,000 of them is cut short."""
+    if text.count("=?") <= MAX_ENCODED_WORDS:
+        return text, False
+    for n, match in enumerate(_ENCODED_WORD.finditer(text), start=1):
+        if n == MAX_ENCODED_WORDS:
+            return text[: match.end()], True
+    return text, False
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
@@ -90,12 +104,18 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     return data.decode("gb18030", "replace")
 
 
-def parse(data: bytes, default_tz: timezone | Any = CHINA) -> Message:
-    """Parse raw mail bytes into a Message; raise ParseError if it is not a mail at all."""
+def parse(
+    data: bytes, default_tz: timezone | Any = CHINA, max_bytes: int = DEFAULT_MAX_MAIL_BYTES
+) -> Message:
+    """Parse raw mail bytes into a Message; raise ParseError if it is not a mail at all,
+    MailOutOfBounds (a ParseError) if it must not be parsed (pipeline.parse.bounds)."""
+    check_bounds(io.BytesIO(data), len(data), max_bytes)
     return _parse(lambda: mailparser.parse_from_bytes(data), not data.strip(), default_tz)
 
 
-def parse_file(path: Path, default_tz: timezone | Any = CHINA) -> Message:
+def parse_file(
+    path: Path, default_tz: timezone | Any = CHINA, max_bytes: int = DEFAULT_MAX_MAIL_BYTES
+) -> Message:
     """The same for an archived mail file, read line by line.
 
     parse_from_bytes first turns the whole mail into one str (4 bytes a character
@@ -103,6 +123,7 @@ def parse_file(path: Path, default_tz: timezone | Any = CHINA) -> Message:
     that way, ~200 MB from the file. Both read bytes as ASCII with surrogate
     escapes, so the Message is the same."""
     with path.open("rb") as f:
+        check_bounds(f, path.stat().st_size, max_bytes)
         blank = not f.read(4096).strip() and path.stat().st_size <= 4096
         f.seek(0)
         return _parse(

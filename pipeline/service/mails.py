@@ -12,6 +12,7 @@ from pipeline.config import Config
 from pipeline.errors import ParseError
 from pipeline.models import Message, Problem, Reading, Submission
 from pipeline.parse import parse_file
+from pipeline.parse.bounds import MailOutOfBounds
 from pipeline.process import Rulebook, extraction_limits, read_message, tag_reading
 from pipeline.service.screening import screen, screened
 from pipeline.store import Store, StoredMail
@@ -71,11 +72,17 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
             message, reading = kept
         else:
             with stage("parse"):
-                message = parse_file(mail.path, config.campaign.timezone)
+                message = parse_file(
+                    mail.path, config.campaign.timezone, config.limits.max_mail_bytes
+                )
             reading = read_message(message, limits)
             stored = (reading_version(limits), dump_reading(message, reading))
         with stage("tag"):
             submission = tag_reading(message, reading, book)
+    except MailOutOfBounds as exc:
+        log.warning("mail %s not parsed: %s", mail.sha256[:12], exc)
+        action = f"原始邮件保存在 {mail.path}；{exc.action}"
+        return Outcome(problem=Problem("邮件", exc.reason, action))
     except ParseError as exc:
         log.warning("mail %s could not be parsed: %s", mail.sha256[:12], exc)
         return Outcome(
