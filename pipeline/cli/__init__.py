@@ -30,6 +30,7 @@ from pipeline.service.runner import open_store, retag, run_once
 from pipeline.service.signals import stop_on_signals
 from pipeline.service.status import format_status
 from pipeline.service.status import status as read_status
+from pipeline.service.tmp import clean_leftover_tmp
 
 
 def _config(ctx: click.Context) -> Config:
@@ -101,6 +102,7 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
     """
     config = _config(ctx)
     stop = threading.Event()
+    clean_leftover_tmp()
     try:
         with (
             unattended_logging(config.service, quiet),
@@ -148,6 +150,7 @@ def serve(ctx: click.Context) -> None:
       mailroll --config /etc/mailroll/config.toml serve
     """
     config = _config(ctx)
+    clean_leftover_tmp()
     with unattended_logging(config.service):
         from pipeline.service.serve import serve as serve_forever  # the scheduler, the mail-out
 
@@ -285,6 +288,7 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
     """
     config = _config(ctx)
     stop = threading.Event()
+    clean_leftover_tmp()
     try:
         with (
             unattended_logging(config.service),

@@ -1,10 +1,12 @@
-"""One stored mail through the stages: count its attempt, analyse it inside the
+"""One stored mail through the stages: mark it in hand, analyse it inside the
 guard, record the outcome. The serial loop (runner) and the worker processes
 (workers) both use these, so they give the same result."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import zlib
 from dataclasses import dataclass, replace
 
@@ -20,6 +22,8 @@ from pipeline.store.readings import dump_reading, load_reading, reading_version
 from pipeline.timings import stage
 
 log = logging.getLogger(__name__)
+
+CRASH_ENV = "MAILROLL_TEST_CRASH_MAIL"  # test-only, see _crash_point
 
 
 @dataclass(frozen=True)
@@ -41,19 +45,21 @@ def process_one(store: Store, mail: StoredMail, book: Rulebook, config: Config) 
 
 
 def begin_mail(store: Store, mail: StoredMail, config: Config) -> bool:
-    """Count an attempt; False (and the mail set aside) after `limits.max_attempts`."""
-    with stage("store"):
-        attempts = store.begin_attempt(mail.sha256)
-    if attempts > config.limits.max_attempts:
+    """Mark the mail in hand; False (and the mail set aside) once its own processing has
+    crashed its worker `limits.max_attempts` times (pipeline.service.workers.process_alone).
+    A run that is stopped or killed counts nothing against the mails it had in hand."""
+    if mail.attempts >= config.limits.max_attempts:
         store.save_failure(
             mail.sha256,
             Problem(
                 "邮件",
-                f"处理已失败 {attempts - 1} 次，不再自动重试",
+                f"处理已失败 {mail.attempts} 次（处理进程异常退出），不再自动重试",
                 f"原始邮件保存在 {mail.path}，请人工查看；修复后可运行 mailroll retag",
             ),
         )
         return False
+    with stage("store"):
+        store.hand_out(mail.sha256)
     return True
 
 
@@ -77,6 +83,7 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
                 )
             reading = read_message(message, limits)
             stored = (reading_version(limits), dump_reading(message, reading))
+        _crash_point(message.subject)
         with stage("tag"):
             submission = tag_reading(message, reading, book)
     except MailOutOfBounds as exc:
@@ -101,6 +108,15 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
         )
     # the attachments' bytes are not stored with the result: do not carry them around
     return Outcome(replace(message, attachments=()), submission, reading=stored)
+
+
+def _crash_point(subject: str) -> None:
+    """Test-only hook: SIGKILL this process while it processes a mail whose subject holds
+    the text in MAILROLL_TEST_CRASH_MAIL (the crash tests set it; unset, it does nothing),
+    as a parser crash or the OOM killer would."""
+    marker = os.environ.get(CRASH_ENV)
+    if marker and marker in subject:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _missing(mail: StoredMail) -> Problem:

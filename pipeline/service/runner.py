@@ -1,9 +1,11 @@
 """The jobs behind the commands: poll, process what is pending, retag, run once.
 
 Each mail is processed inside a guard: whatever goes wrong with one mail is
-recorded as a problem row (shown in 待处理) and the run goes on. An attempt is
-counted before the work starts, so a mail that crashes the whole process is set
-aside after `limits.max_attempts` tries instead of being retried forever.
+recorded as a problem row (shown in 待处理) and the run goes on. A mail is marked
+in hand while it is worked on; after a run died (a kill, a crash) the mails it
+had in hand are processed alone in a worker, so a mail that crashes mailroll is
+set aside after `limits.max_attempts` crashes of its own, and a killed run
+counts against none.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pipeline.process import (
 from pipeline.service.mails import process_one
 from pipeline.service.progress import progress
 from pipeline.service.schedule import write_workbooks
-from pipeline.service.workers import process_in_workers, workers_for
+from pipeline.service.workers import process_alone, process_in_workers, workers_for
 from pipeline.store import Store, StoredMail
 from pipeline.store.corrections import sender_units
 from pipeline.store.readings import reading_version
@@ -115,14 +117,21 @@ def _process_all(
     should_stop: ShouldStop,
     prepare: Callable[[StoredMail], StoredMail] = lambda mail: mail,
 ) -> tuple[int, int]:
-    """Process `mails`, each passed through `prepare` just before it is handed out."""
-    done = failed = 0
+    """Process `mails`, each passed through `prepare` just before it is handed out.
+
+    Mails a run that died had in hand go first, each alone in a worker process, so a
+    mail that crashes mailroll is found out and a kill of the run counts against none."""
+    suspects = [prepare(mail) for mail in mails if mail.in_hand]
+    done, failed = process_alone(store, suspects, book, config, should_stop)
+    if suspects:
+        log.info("%d mails a stopped run had in hand, processed one at a time", len(suspects))
+    mails = [mail for mail in mails if not mail.in_hand]
     workers = workers_for(len(mails))
     if workers:
         log.info("%s: %d mails in %d worker processes", label, len(mails), workers)
         shown = map(prepare, progress(mails, label, log))  # counted as they are handed out
-        done, failed, handed = process_in_workers(store, shown, book, config, workers, should_stop)
-        mails = mails[handed:]
+        counts = process_in_workers(store, shown, book, config, workers, should_stop)
+        done, failed, mails = done + counts[0], failed + counts[1], mails[counts[2] :]
     for mail in progress(mails, label, log):
         if should_stop():
             break
