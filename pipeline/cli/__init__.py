@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -17,7 +18,14 @@ import click
 from pipeline.cli.send import send
 from pipeline.cli.web import web
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
-from pipeline.errors import EXIT_BUSY, EXIT_ERROR, EXIT_MAIL_FAILED, MailrollError
+from pipeline.errors import (
+    EXIT_BUSY,
+    EXIT_ERROR,
+    EXIT_MAIL_FAILED,
+    EXIT_STORAGE,
+    MailrollError,
+    StorageError,
+)
 from pipeline.fetch.imap import check_account
 from pipeline.mailout.mailer import check_smtp
 from pipeline.models import CATEGORY_IDS
@@ -31,16 +39,28 @@ from pipeline.service.signals import stop_on_signals
 from pipeline.service.status import format_status
 from pipeline.service.status import status as read_status
 from pipeline.service.tmp import clean_leftover_tmp
+from pipeline.store.faults import storage_error, storage_faults
 
 
 def _config(ctx: click.Context) -> Config:
-    return load_config(ctx.obj["config"])
+    config = load_config(ctx.obj["config"])
+    ctx.obj["database"] = config.storage.database  # named by a storage fault's message
+    return config
 
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except (sqlite3.Error, OSError) as exc:  # outside the store's own guards
+            fault = storage_error(exc, (ctx.obj or {}).get("database", Path("database")))
+            if fault is None:
+                raise
+            click.echo(f"mailroll: error: {fault}", err=True)
+            sys.exit(EXIT_STORAGE)
+        except StorageError as exc:
+            click.echo(f"mailroll: error: {exc}", err=True)
+            sys.exit(EXIT_STORAGE)
         except MailrollError as exc:
             click.echo(f"mailroll: error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
@@ -320,16 +340,22 @@ def status(ctx: click.Context, as_json: bool) -> None:
       mailroll status --json
     """
     config = _config(ctx)
-    store = open_store(config)
     try:
-        info = read_status(store, config)
-    finally:
-        store.close()
+        store = open_store(config)
+        try:
+            with storage_faults(config.storage.database):
+                info = read_status(store, config)
+        finally:
+            store.close()
+    except StorageError as exc:  # reported, not a crash: monitoring reads this too
+        info = {"ok": False, "database": str(config.storage.database), "storage_error": str(exc)}
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))
-        return
-    for line in format_status(info):
-        click.echo(line)
+    else:
+        for line in format_status(info):
+            click.echo(line)
+    if "storage_error" in info:
+        sys.exit(EXIT_STORAGE)
 
 
 @main.command()

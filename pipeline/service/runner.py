@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.errors import MailboxError, MailrollError
+from pipeline.errors import MailboxError, MailrollError, StorageError
 from pipeline.fetch.maildir import fetch_maildir
 from pipeline.fetch.poll import poll_imap
 from pipeline.models import PollResult, Problem
@@ -33,6 +33,7 @@ from pipeline.service.schedule import write_workbooks
 from pipeline.service.workers import process_alone, process_in_workers, workers_for
 from pipeline.store import Store, StoredMail
 from pipeline.store.corrections import sender_units
+from pipeline.store.faults import storage_error, storage_faults
 from pipeline.store.readings import reading_version
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,9 @@ class RunResult:
 
 
 def open_store(config: Config) -> Store:
-    return Store(config.storage.database, config.storage.archive)
+    """The store; a disk, permission or damaged-file fault raises StorageError."""
+    with storage_faults(config.storage.database):
+        return Store(config.storage.database, config.storage.archive)
 
 
 def rulebook_for(store: Store, config: Config) -> Rulebook:
@@ -158,11 +161,33 @@ def retag(
         return mail if reread else replace(mail, reading=store.reading(mail.sha256, version))
 
     try:
-        store.reset_attempts()
-        mails = store.all_mails()
-        return _process_all(store, mails, config, book, "retag", should_stop, with_reading)
+        with storage_faults(config.storage.database):
+            store.reset_attempts()
+            mails = store.all_mails()
+            return _process_all(store, mails, config, book, "retag", should_stop, with_reading)
     finally:
         store.close()
+
+
+def repr_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"  # an unexpected error: its type says most
+
+
+def _finish(store: Store, config: Config, run_id: int, counts: tuple[int, int],
+            error: str | None) -> int:  # fmt: skip
+    """Record the run's end (best effort when storage itself failed); the open problems."""
+    problems = 0
+    try:
+        with storage_faults(config.storage.database):
+            problems = store.counts()["problems"]
+            store.finish_run(run_id, *counts, problems, error)
+    except StorageError as exc:
+        if error is None:  # the run went well and only this failed: say so
+            raise
+        log.error("could not record the run's end: %s", exc)
+    finally:
+        store.close()
+    return problems
 
 
 def run_once(
@@ -180,7 +205,8 @@ def run_once(
     rewrites the 累计 workbook only when something changed since it was written."""
     store = open_store(config)
     started = time.monotonic()
-    run_id = store.start_run(command)
+    with storage_faults(config.storage.database):
+        run_id = store.start_run(command)
     new = done = failed = commands = 0
     error = None
     workbook, weekly = None, []
@@ -199,12 +225,13 @@ def run_once(
             when = now or datetime.now(config.campaign.timezone)
             workbook, weekly = write_workbooks(store, config, book, when, write_unchanged)
     except Exception as exc:  # recorded in `runs` for `mailroll status`, then raised
-        error = str(exc) if isinstance(exc, MailrollError) else f"{type(exc).__name__}: {exc}"
+        fault = storage_error(exc, config.storage.database)
+        error = str(fault or exc) if fault or isinstance(exc, MailrollError) else repr_error(exc)
+        if fault is not None:
+            raise fault from exc
         raise
     finally:
-        problems = store.counts()["problems"]
-        store.finish_run(run_id, new, done, problems, error)
-        store.close()
+        problems = _finish(store, config, run_id, (new, done), error)
     log.info(
         "%s: %d new mails, %d processed, %d failed, %d open problems, %d IMAP commands, %.1fs%s",
         command, new, done, failed, problems, commands, time.monotonic() - started,
