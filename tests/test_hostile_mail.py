@@ -3,7 +3,9 @@ stop or bend the roll-up (dates, header sizes, encoded words, nested archives)."
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,72 @@ def test_a_mail_larger_than_max_mail_mb_is_stored_and_listed(workspace: Workspac
         assert store.counts()["mails"] == 2  # stored all the same
     finally:
         store.close()
+
+
+def nested_zip(width: int = 16, levels: int = 4) -> bytes:
+    """A 42.zip-style archive: `width` zips in a zip, `levels` deep, text at the bottom."""
+    data = "观音桥街道组织干部职工绿色出行。".encode()
+    name = "总结.txt"
+    for level in range(levels):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for i in range(width):
+                zf.writestr(f"{level}-{i}/{name}", data)
+        data, name = buf.getvalue(), "包.zip"
+    return data
+
+
+def test_a_nested_zip_is_one_grouped_row(workspace: Workspace) -> None:
+    workspace.add(
+        make_mail(
+            sender="guanyinqiao@jiangbei.example",
+            body="观音桥街道组织绿色出行。",
+            attachments=[("材料.zip", nested_zip()), ("坏.pdf", b"%PDF-1.4 broken")],
+        )
+    )
+    result = run_once(workspace.config)
+    assert result.error is None and result.failed == 0
+    rows = table(result.workbook, "待处理")
+    grouped = [r for r in rows if str(r["位置"]).startswith("材料.zip")]
+    assert len(grouped) == 1, [r["位置"] for r in rows]
+    assert "压缩包内 4,096 个文件未能读取" in str(grouped[0]["问题"])
+    assert "嵌套超过 3 层" in str(grouped[0]["问题"])
+    assert any(str(r["位置"]) == "坏.pdf" for r in rows)  # the real problem is not drowned
+
+
+RLO = "\u202e"
+
+
+def test_bidi_controls_in_names_are_made_visible(workspace: Workspace) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr(f"说明{RLO}txt.exe", b"MZ\x90\x00")
+    workspace.add(
+        make_mail(
+            sender="guanyinqiao@jiangbei.example",
+            body="观音桥街道组织绿色出行。",
+            attachments=[(f"report{RLO}xcod.exe", b"MZ\x90\x00"), ("材料.zip", inner.getvalue())],
+        )
+    )
+    result = run_once(workspace.config)
+    assert result.error is None
+    places = [str(r["位置"]) for r in table(result.workbook, "待处理")]
+    assert "report[U+202E]xcod.exe" in places
+    assert "材料.zip/说明[U+202E]txt.exe" in places
+    assert not any(RLO in p for p in places)
+
+
+def test_a_mailbox_error_row_closes_when_the_mailbox_is_read_again(
+    workspace: Workspace,
+) -> None:
+    hidden = workspace.mailbox.with_name("mail-away")
+    workspace.mailbox.rename(hidden)
+    for _ in range(2):
+        result = run_once(workspace.config)
+        assert result.error is not None
+        rows = [r for r in table(result.workbook, "待处理") if "读取邮箱失败" in str(r["问题"])]
+        assert len(rows) == 1  # one row, however many polls failed
+    hidden.rename(workspace.mailbox)
+    result = run_once(workspace.config)
+    assert result.error is None
+    assert not [r for r in table(result.workbook, "待处理") if "读取邮箱失败" in str(r["问题"])]

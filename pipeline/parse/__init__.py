@@ -36,6 +36,7 @@ from pipeline.models import Attachment, Message, Problem
 from pipeline.parse import screen
 from pipeline.parse.bounds import DEFAULT_MAX_MAIL_BYTES, MAX_ENCODED_WORDS, check_bounds
 from pipeline.parse.html import html_to_text
+from pipeline.parse.names import visible
 
 _GB_ALIASES = (
     "gb2312", "gbk", "cp936", "ms936", "936", "euc_cn", "euccn", "eucgb2312_cn",
@@ -286,5 +287,5 @@ def _filename(part: Any) -> str:
         ):  # raw 8-bit name: the stdlib would turn it into U+FFFD
             match = _PARAM.search(value)
             if match:
-                return decode_header_value(match.group(2) or match.group(1))
-    return decode_header_value(part.get_filename())
+                return visible(decode_header_value(match.group(2) or match.group(1)))
+    return visible(decode_header_value(part.get_filename()))

@@ -31,7 +31,7 @@ from pipeline.service.mails import process_one
 from pipeline.service.progress import progress
 from pipeline.service.schedule import write_workbooks
 from pipeline.service.workers import process_alone, process_in_workers, workers_for
-from pipeline.store import Store, StoredMail
+from pipeline.store import MAILBOX_ERROR, Store, StoredMail
 from pipeline.store.corrections import sender_units
 from pipeline.store.faults import storage_error, storage_faults
 from pipeline.store.readings import reading_version
@@ -214,10 +214,11 @@ def run_once(
         book = rulebook_for(store, config)
         polled = poll_mailbox(store, config, should_stop)
         new, commands = polled.new_mails, polled.imap_commands
+        store.save_mailbox_errors(
+            Problem("邮箱", f"{MAILBOX_ERROR}：{line}", "检查 config.toml 的邮箱设置与网络")
+            for line in polled.errors
+        )
         for line in polled.errors:
-            store.save_poll_problem(
-                Problem("邮箱", f"读取邮箱失败：{line}", "检查 config.toml 的邮箱设置与网络")
-            )
             log.error("poll failed: %s", line)
         error = "; ".join(polled.errors) or None
         done, failed = process_pending(store, config, book, should_stop)

@@ -256,6 +256,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+MAILBOX_ERROR = "读取邮箱失败"  # the reason of a poll's mailbox error rows starts so
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -503,6 +506,16 @@ class Store:
     def save_poll_problem(self, problem: Problem) -> None:
         with self.transaction() as db:
             _insert_problem(db, None, "fetch", problem)
+
+    def save_mailbox_errors(self, problems: Iterable[Problem]) -> None:
+        """Replace the rows of the last poll's mailbox errors (reasons starting with
+        MAILBOX_ERROR) with this poll's: a row closes when the mailbox is read again,
+        and failing polls do not pile rows up."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM problems WHERE sha256 IS NULL AND stage = 'fetch'"
+                       f" AND reason LIKE '{MAILBOX_ERROR}%'")  # fmt: skip
+            for problem in problems:
+                _insert_problem(db, None, "fetch", problem)
 
     # -- runs -------------------------------------------------------------
 
