@@ -23,6 +23,7 @@ from pipeline.models import (
 )
 from pipeline.parse import parse
 from pipeline.parse.screen import is_forward, own_text
+from pipeline.parse.auth import auth_verdict
 from pipeline.tag import Rules, analyse, load_rules
 from pipeline.timings import stage
 from pipeline.units import Roster, conflict_units, identify, load_roster
@@ -98,11 +99,21 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
     return Reading(tuple(documents), tuple(photos), tuple(problems))
 
 
-def tag_reading(message: Message, reading: Reading, book: Rulebook) -> Submission:
+def tag_reading(
+    message: Message, reading: Reading, book: Rulebook, trusted_auth: Sequence[str] = ()
+) -> Submission:
     """Identify the unit and tag every document of a mail already read.
 
-    Only the names of `message.attachments` are used, never their bytes."""
+    Only the names of `message.attachments` are used, never their bytes. A roster
+    unit's address that the receiving server (one of `trusted_auth`, see
+    pipeline.parse.auth) failed to verify is a review item: no unit, a problem row."""
     documents, photos = list(reading.documents), list(reading.photos)
+    problems = list(reading.problems)
+    forged = _unverified_unit(message, book, trusted_auth)
+    if forged is not None:
+        problems.append(forged)
+        return _submission(UnitMatch(None), documents, photos, problems, book, message.subject,
+                           unknown=None)  # fmt: skip
     unit = identify(
         book.roster,
         sender=message.sender,
@@ -111,7 +122,22 @@ def tag_reading(message: Message, reading: Reading, book: Rulebook) -> Submissio
         filenames=[a.filename for a in message.attachments] + _inner_names(documents, photos),
         texts=[d.text for d in documents if d.filetype != "body"] + [message.body],
     )
-    return _submission(unit, documents, photos, list(reading.problems), book, message.subject)
+    return _submission(unit, documents, photos, problems, book, message.subject)
+
+
+def _unverified_unit(message: Message, book: Rulebook, trusted: Sequence[str]) -> Problem | None:
+    """The problem when the sender is a roster unit's address and a trusted receiving
+    server's verdict on it failed; None otherwise (a pass, or no trusted verdict)."""
+    unit = book.roster.by_sender(message.sender) if message.sender and trusted else None
+    verdict = auth_verdict(message.auth_results, trusted) if unit else None
+    if unit is None or verdict is None or verdict.passed:
+        return None
+    return Problem(
+        "邮件",
+        f"发件地址 {message.sender} 是「{unit.name}」登记的地址，但收件服务器 {verdict.server}"
+        f" 的发件人验证未通过（{verdict.results}），可能是冒用地址，未计入该单位",
+        "请与该单位核实是否由其发送；如确为其发送，请其检查邮箱设置后重新发送",
+    )
 
 
 def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Submission:
@@ -150,9 +176,10 @@ def _submission(
     problems: list[Problem],
     book: Rulebook,
     title: str = "",
+    unknown: Problem | None = UNKNOWN_UNIT,
 ) -> Submission:
-    if unit.unit is None:
-        problems.append(unit_conflict(book.roster, unit.how) or UNKNOWN_UNIT)
+    if unit.unit is None and unknown is not None:
+        problems.append(unit_conflict(book.roster, unit.how) or unknown)
     results = tuple(
         DocumentResult(d, analyse(d.text, book.rules, title if d.filetype == "body" else d.name))
         for d in documents

@@ -37,6 +37,7 @@ DEFAULT_CONFIG = Path("config.toml")
 class MailboxConfig:
     source: str  # "maildir" (a local Maildir or folder of .eml files) or "imap"
     path: Path | None  # the local folder; None for source = "imap"
+    auth_results_from: tuple[str, ...] = ()  # authserv-ids whose Authentication-Results count
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,9 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     return Config(
         path=path,
         mailbox=MailboxConfig(
-            source=source, path=mailbox.path_("path") if source == "maildir" else None
+            source=source,
+            path=mailbox.path_("path") if source == "maildir" else None,
+            auth_results_from=_auth_servers(mailbox),
         ),
         storage=StorageConfig(
             database=storage.path_("database", "var/mailroll.sqlite3"),
@@ -210,6 +213,14 @@ def _web(sec: Section) -> WebConfig:
         session_hours=float(hours),
         proxy_hops=hops,
     )
+
+
+def _auth_servers(sec: Section) -> tuple[str, ...]:
+    """[mailbox] auth_results_from: the bureau's provider's authserv-ids (mx.qq.com)."""
+    servers = sec.get("auth_results_from", list, [])
+    if not all(isinstance(s, str) and s.strip() and " " not in s.strip() for s in servers):
+        raise sec._fail("auth_results_from", 'must be a list of server names, e.g. ["mx.qq.com"]')
+    return tuple(s.strip().lower() for s in servers)
 
 
 def _extract_limits(sec: Section) -> dict[str, Any]:

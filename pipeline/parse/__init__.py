@@ -172,6 +172,7 @@ def _parse(read: Callable[[], Any], blank: bool, default_tz: timezone | Any) -> 
         machine=screen.machine_kind(msg.get, msg.get_content_type(), sender, subject),
         arrived=screen.arrival(msg.get_all("Received") or ()),
         fingerprint=screen.fingerprint(body, (a.data for a in attachments)),
+        auth_results=_auth_results(msg),
     )
 
 
@@ -182,6 +183,13 @@ def _raw_header(msg: Any, name: str) -> str | None:
         if key.lower() == name.lower():
             return str(value)
     return None
+
+
+def _auth_results(msg: Any) -> tuple[str, ...]:
+    """The Authentication-Results headers, topmost first (a few, each cut short: only
+    the topmost one from a trusted server is ever read, pipeline.parse.auth)."""
+    found = [str(v)[:2000] for k, v in msg.raw_items() if k.lower() == "authentication-results"]
+    return tuple(found[:20])
 
 
 def _forwarded_texts(attachments: tuple[Attachment, ...]) -> set[str]:

@@ -85,7 +85,7 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
             stored = (reading_version(limits), dump_reading(message, reading))
         _crash_point(message.subject)
         with stage("tag"):
-            submission = tag_reading(message, reading, book)
+            submission = tag_reading(message, reading, book, config.mailbox.auth_results_from)
     except MailOutOfBounds as exc:
         log.warning("mail %s not parsed: %s", mail.sha256[:12], exc)
         action = f"原始邮件保存在 {mail.path}；{exc.action}"
