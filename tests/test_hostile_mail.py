@@ -4,8 +4,10 @@ stop or bend the roll-up (dates, header sizes, encoded words, nested archives)."
 from __future__ import annotations
 
 import io
+import signal
 import time
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,15 @@ from pipeline.service.runner import open_store, run_once
 from tests.builders import make_mail
 from tests.conftest import Workspace
 from tests.reportkit import season, table
+from tests.servicekit import (
+    MaildirBox,
+    Mailroll,
+    count,
+    query,
+    report_mail,
+    wait_until,
+    write_service_config,
+)
 
 FAR_FUTURE = "Fri, 31 Dec 9999 23:00:00 +0000"
 
@@ -219,3 +230,47 @@ def test_a_mailbox_error_row_closes_when_the_mailbox_is_read_again(
     result = run_once(workspace.config)
     assert result.error is None
     assert not [r for r in table(result.workbook, "待处理") if "读取邮箱失败" in str(r["问题"])]
+
+
+HOSTILE_LIMIT_S = 60  # README "Attachments": the four hostile mails together, on 2 cores
+
+
+def test_hostile_mails_cost_rows_not_the_service(tmp_path: Path) -> None:
+    """The encoded-word bombs, a 100 MB header, the year 9999 and a 42.zip, delivered to
+    a running `mailroll serve`: each becomes 待处理 rows within HOSTILE_LIMIT_S, and the
+    service goes on polling (a report sent afterwards is processed)."""
+    box = MaildirBox(tmp_path)
+    config = write_service_config(tmp_path, box, start=date(2024, 5, 13), end=date(2024, 5, 19))
+    db = tmp_path / "var" / "mailroll.sqlite3"
+    huge = tmp_path / "huge.eml"
+    with huge.open("wb") as fh:  # written in pieces: the test itself stays small
+        fh.write(b"From: <x@example.org>\r\nSubject: big\r\nX-Pad: ")
+        for _ in range(100):
+            fh.write(b"A" * 2**20)
+        fh.write(b"\r\n\r\nbody\r\n")
+    box.add(bomb_mail(subject_words=200_000))
+    box.add(bomb_mail(name_words=50_000))
+    box.add(huge.read_bytes())
+    box.add(with_date(make_mail(body="观音桥街道组织绿色出行。", message_id="<9999@x>"),
+                      FAR_FUTURE))  # fmt: skip
+    box.add(make_mail(body="见附件。", attachments=[("材料.zip", nested_zip())],
+                      message_id="<zip@x>"))  # fmt: skip
+    huge.unlink()
+    serve = Mailroll(config, "serve")
+    try:
+        started = time.monotonic()
+        wait_until("the hostile mails processed",
+                   lambda: count(db, "mails", "state != 'new'") == 5, serve,
+                   timeout=HOSTILE_LIMIT_S + 30)  # fmt: skip
+        took = time.monotonic() - started
+        print(f"hostile mails processed in {took:.1f} s")
+        assert took < HOSTILE_LIMIT_S, f"{took:.0f} s"
+        reasons = " ".join(str(r[0]) for r in query(db, "SELECT reason FROM problems"))
+        for words in ("邮件头含过多编码字", "邮件头过大", "按收到时间统计", "压缩包内 4,096 个"):
+            assert words in reasons, words
+        box.add(report_mail(1))  # the service still polls
+        wait_until("a later report processed", lambda: count(db, "submissions") == 3, serve)
+        serve.signal(signal.SIGTERM)
+        assert serve.wait(60) == 0
+    finally:
+        serve.kill()
