@@ -32,6 +32,7 @@ from tests.servicekit import (
     wait_until,
     write_service_config,
 )
+from tests.test_fanout import needs_two_cores
 
 MAILS = 300
 KILLS = 10
@@ -145,3 +146,56 @@ def test_random_kills_of_run_bend_nothing(mailbox: Mailbox, tmp_path: Path) -> N
     clean = workbook_values(clean_config.parent / "output" / "江北区节能宣传周汇总_累计.xlsx")
     killed = workbook_values(config.parent / "output" / "江北区节能宣传周汇总_累计.xlsx")
     assert killed == clean, f"seed {seed}"
+
+
+CRASH = "CRASH-ME"  # MAILROLL_TEST_CRASH_MAIL: processing a mail with this subject SIGKILLs
+
+
+def crash_run(config: Path, env: dict[str, str]) -> int:
+    proc = Mailroll(config, "run", "--once", env={**env, "MAILROLL_TEST_CRASH_MAIL": CRASH})
+    return proc.wait(120)
+
+
+def poison_mail() -> bytes:
+    return make_mail(sender="wulidian@jiangbei.example", subject=f"五里店街道总结 {CRASH}",
+                     body="五里店街道组织绿色出行。", message_id="<poison@x>")  # fmt: skip
+
+
+def mail_rows(db: Path) -> dict[str, tuple[object, ...]]:
+    rows = query(db, "SELECT s.subject, m.state, m.attempts, m.in_hand FROM mails m"
+                     " LEFT JOIN submissions s USING (sha256)")  # fmt: skip
+    return {str(r[0]): r[1:] for r in rows}
+
+
+def test_a_mail_that_crashes_its_worker_is_set_aside_after_three_crashes(tmp_path: Path) -> None:
+    box = MaildirBox(tmp_path)
+    box.add(poison_mail())  # first: it kills the serial run itself
+    for n in range(4):
+        box.add(report_mail(n))
+    config, env = workspace(tmp_path / "ws", box)
+    db = config.parent / "var" / "mailroll.sqlite3"
+
+    assert crash_run(config, env) == -signal.SIGKILL  # the run died on it: nothing counted
+    assert query(db, "SELECT attempts, in_hand FROM mails WHERE state = 'new'")[0] == (0, 1)
+    for crashes in (1, 2):  # then processed alone in a worker, which dies: counted
+        assert crash_run(config, env) == 3
+        assert query(db, "SELECT attempts FROM mails WHERE state = 'new'") == [(crashes,)]
+    assert crash_run(config, env) == 3  # the third crash: set aside
+    assert count(db, "mails", "state = 'done' AND attempts = 0") == 4
+    assert count(db, "mails", "state = 'failed' AND attempts = 3") == 1
+    reasons = [r[0] for r in query(db, "SELECT reason FROM problems WHERE stage = 'process'")]
+    assert any("处理已失败 3 次" in str(r) for r in reasons)
+
+
+@needs_two_cores
+def test_a_worker_crash_counts_only_against_its_own_mail(tmp_path: Path) -> None:
+    box = MaildirBox(tmp_path)
+    for n in range(30):
+        box.add(report_mail(n))
+        if n == 12:
+            box.add(poison_mail())  # in flight with others when its worker dies
+    config, env = workspace(tmp_path / "ws", box)
+    db = config.parent / "var" / "mailroll.sqlite3"
+    assert crash_run(config, env) == 3
+    assert count(db, "mails", "state = 'done' AND attempts = 0 AND in_hand = 0") == 30
+    assert query(db, "SELECT attempts, in_hand FROM mails WHERE state = 'new'") == [(1, 1)]

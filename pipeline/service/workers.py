@@ -62,22 +62,25 @@ def process_in_workers(
     """Process `mails` in `workers` processes; return (processed, failed, how many were
     handed out). Stops handing out mails when `should_stop()`, or when a worker died."""
     done = failed = handed = 0
-    window: deque[tuple[StoredMail, Future]] = deque()
+    window: deque[tuple[StoredMail, Future | None]] = deque()  # handed out, not yet written
     pool = _pool(workers, book, config)
     try:
         for mail in mails:
             if should_stop():
                 break
             while len(window) >= 2 * workers:
-                ok = _finish(store, *window.popleft(), record_outcome)
+                ok = _finish(store, *window[0], record_outcome)
+                window.popleft()
                 done, failed = done + ok, failed + (not ok)
             handed += 1
             if begin_mail(store, mail, config):
-                window.append((mail, pool.submit(_analyse, mail)))
+                window.append((mail, None))
+                window[-1] = (mail, pool.submit(_analyse, mail))
             else:
                 failed += 1
         while window:
-            ok = _finish(store, *window.popleft(), record_outcome)
+            ok = _finish(store, *window[0], record_outcome)
+            window.popleft()
             done, failed = done + ok, failed + (not ok)
     except BrokenProcessPool:
         log.error("a worker process died; %d mails in hand are processed one at a time",
@@ -132,7 +135,9 @@ def _pool(workers: int, book: Rulebook, config: Config) -> ProcessPoolExecutor:
     )
 
 
-def _finish(store: Store, mail: StoredMail, future: Future, record: Callable) -> bool:
+def _finish(store: Store, mail: StoredMail, future: Future | None, record: Callable) -> bool:
+    if future is None:  # the pool broke as the mail was handed to it
+        raise BrokenProcessPool("the pool broke while a mail was handed out")
     outcome, stages = future.result()
     for name, seconds in stages.items():
         timings.add(name, seconds)
