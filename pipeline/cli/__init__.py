@@ -114,7 +114,9 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
     Exit status: 0 when everything was processed (or SIGTERM stopped it
     cleanly), 1 when the mailbox or the configuration failed, 3 when some mails
     could not be processed (they are listed in the workbook's 待处理 sheet),
-    75 when another mailroll is already working on the same database.
+    74 on a storage fault (disk full, database or folder not writable, damaged
+    database: the message says what to do), 75 when another mailroll is
+    already working on the same database.
 
     \b
     Example:
@@ -299,8 +301,9 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
     Use after editing rules/categories.toml or rules/roster.toml; the mailbox
     is not touched. The text read from each mail when it was first processed
     is reused; it is read again from the archived mail after an upgrade of
-    mailroll, a change to [limits], or with --reread. Then run `mailroll
-    report` for a fresh workbook.
+    mailroll, a change to [limits], or with --reread. A mail whose archived
+    file is missing keeps its stored result (and gets a 待处理 row naming the
+    file). Then run `mailroll report` for a fresh workbook.
 
     \b
     Example:
@@ -333,7 +336,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
     With --json, one object for monitoring; its "ok" is false when the last
     run failed, nothing polled for three poll intervals, or a weekly workbook
-    that is due was not written.
+    that is due was not written. A database that cannot be read is reported
+    ("storage_error") with exit status 74.
 
     \b
     Example:
