@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Limits as ConfigLimits
-from pipeline.extract import IMAGE_TYPES, Limits, detect_type, extract
+from pipeline.extract import GROUP_AT, IMAGE_TYPES, Limits, detect_type, extract, one_row
 from pipeline.models import (
     Document,
     DocumentResult,
@@ -28,6 +28,7 @@ from pipeline.tag import Rules, analyse, load_rules
 from pipeline.timings import stage
 from pipeline.units import Roster, conflict_units, identify, load_roster
 
+MAX_ATTACHMENTS = 300  # attachments read from one mail (photos included); the rest are listed
 CONFLICT_REASON = "报送单位待确认"
 UNKNOWN_UNIT = Problem(
     where="邮件",
@@ -83,7 +84,9 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
     if body.strip():
         documents.append(Document(name="正文", filetype="body", text=body))
     budget = limits.max_message_bytes
-    for att in message.attachments:
+    if len(message.attachments) > MAX_ATTACHMENTS:
+        problems.append(_too_many(len(message.attachments)))
+    for att in message.attachments[:MAX_ATTACHMENTS]:
         if not _is_photo(att.filename, att.data):  # photos are only counted, never read
             if len(att.data) > budget:
                 problems.append(_over_message_limit(att.filename, limits))
@@ -96,7 +99,25 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
         problems.extend(got.problems)
     if not documents and not photos and not message.body.strip():
         problems.append(Problem("邮件", "邮件中没有可读取的正文或附件", "请打开原始邮件人工查看"))
-    return Reading(tuple(documents), tuple(photos), tuple(problems))
+    return Reading(tuple(documents), tuple(photos), _grouped(problems, message))
+
+
+def _grouped(problems: list[Problem], message: Message) -> tuple[Problem, ...]:
+    """More than GROUP_AT attachments' problems are one row, so they do not drown the rest."""
+    names = {a.filename for a in message.attachments}
+    files = [p for p in problems if p.where.split("/", 1)[0] in names]
+    if len(files) <= GROUP_AT:
+        return tuple(problems)
+    rest = [p for p in problems if p.where.split("/", 1)[0] not in names]
+    return (*rest, one_row("邮件", "邮件附件中", files))
+
+
+def _too_many(count: int) -> Problem:
+    return Problem(
+        "邮件",
+        f"邮件附件过多（{count:,} 个），只读取了前 {MAX_ATTACHMENTS} 个",
+        "请打开原始邮件人工查看，或请报送单位分开发送",
+    )
 
 
 def tag_reading(

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.parse import decode_header_value, parse
-from pipeline.parse.bounds import MAX_ENCODED_WORDS, MailOutOfBounds
+from pipeline.parse.bounds import MAX_ENCODED_WORDS, MAX_PARTS, MailOutOfBounds
+from pipeline.process import MAX_ATTACHMENTS, process_message
 from pipeline.service.runner import open_store, run_once
 from tests.builders import make_mail
 from tests.conftest import Workspace
@@ -274,3 +275,32 @@ def test_hostile_mails_cost_rows_not_the_service(tmp_path: Path) -> None:
         assert serve.wait(60) == 0
     finally:
         serve.kill()
+
+
+def many_parts_mail(parts: int) -> bytes:
+    """A mail of `parts` tiny attachments, written by hand (as a hostile sender could)."""
+    head = (
+        "From: <guanyinqiao@jiangbei.example>\r\nSubject: x\r\n"
+        "Date: Thu, 16 May 2024 09:30:00 +0800\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n观音桥街道组织绿色出行。\r\n"
+    )
+    part = ("--B\r\nContent-Type: application/octet-stream\r\n"
+            'Content-Disposition: attachment; filename="{}.bin"\r\n\r\nAAEC\r\n')  # fmt: skip
+    return (head + "".join(part.format(i) for i in range(parts)) + "--B--\r\n").encode()
+
+
+def test_a_mail_of_too_many_parts_is_listed_not_parsed() -> None:
+    with pytest.raises(MailOutOfBounds) as caught:
+        parse(many_parts_mail(MAX_PARTS + 10))
+    assert "邮件包含过多部分" in caught.value.reason
+
+
+def test_many_attachments_are_capped_and_their_problems_are_one_row(rulebook) -> None:
+    sub = process_message(parse(many_parts_mail(MAX_ATTACHMENTS + 20)), rulebook)
+    reasons = [p.reason for p in sub.problems]
+    assert any(f"只读取了前 {MAX_ATTACHMENTS} 个" in r for r in reasons)
+    (grouped,) = [r for r in reasons if "邮件附件中" in r]
+    assert f"邮件附件中 {MAX_ATTACHMENTS:,} 个文件未能读取" in grouped
+    assert len(sub.problems) <= 4
+    assert [d.document.name for d in sub.documents] == ["正文"]

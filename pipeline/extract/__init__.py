@@ -145,17 +145,22 @@ def group_problems(name: str, problems: Sequence[Problem]) -> tuple[Problem, ...
     inner = [p for p in problems if p.where.startswith(f"{name}/")]
     if len(inner) <= GROUP_AT:
         return tuple(problems)
-    reasons = Counter(p.reason for p in inner)
-    examples = {p.reason: p.where[len(name) + 1 :] for p in reversed(inner)}
+    where = "压缩包" if extension(name) in ARCHIVE_EXTENSIONS else "附件"
+    outer = [p for p in problems if not p.where.startswith(f"{name}/")]
+    return (*outer, one_row(name, f"{where}内", inner, len(name) + 1))
+
+
+def one_row(where: str, label: str, problems: Sequence[Problem], strip: int = 0) -> Problem:
+    """Many problems as one row at `where`: "{label} N 个文件未能读取：" the commonest
+    reasons with a count and an example each (its place, the first `strip` characters cut)."""
+    reasons = Counter(p.reason for p in problems)
+    examples = {p.reason: p.where[strip:] for p in reversed(problems)}
     shown = "；".join(
         f"{reason}（{n:,} 个，如 {examples[reason]}）" for reason, n in reasons.most_common(3)
     )
     more = "；等" if len(reasons) > 3 else ""
-    where = "压缩包" if extension(name) in ARCHIVE_EXTENSIONS else "附件"
-    action = Counter(p.action for p in inner).most_common(1)[0][0]
-    grouped = Problem(name, f"{where}内 {len(inner):,} 个文件未能读取：{shown}{more}", action)
-    outer = [p for p in problems if not p.where.startswith(f"{name}/")]
-    return (*outer, grouped)
+    action = Counter(p.action for p in problems).most_common(1)[0][0]
+    return Problem(where, f"{label} {len(problems):,} 个文件未能读取：{shown}{more}", action)
 
 
 def extract_one(name: str, data: bytes, limits: Limits, depth: int = 0) -> Extraction:

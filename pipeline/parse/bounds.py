@@ -6,9 +6,11 @@ words of a header (200,000 words: 9 minutes, and mail-parser calls it for
 every header and attachment name), and a 100 MB header costs the parser more
 than a gigabyte. So a mail is not parsed (it stays archived and is listed in
 待处理) when it is larger than `[limits] max_mail_mb`, when its own header
-block is larger than MAX_HEADER_BYTES, or when any one header anywhere in it
+block is larger than MAX_HEADER_BYTES, when any one header anywhere in it
 (a line and its continuation lines: Subject, a file name) holds more than
-MAX_ENCODED_WORDS encoded words. Real mail stays far below each bound.
+MAX_ENCODED_WORDS encoded words, or when it has more than MAX_PARTS MIME
+boundary lines (parsing is linear, but 150 MB of empty parts is a million).
+Real mail stays far below each bound.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pipeline.errors import ParseError
 
 MAX_HEADER_BYTES = 2**20  # the mail's own headers (a long Received chain is ~20 KB)
 MAX_ENCODED_WORDS = 1000  # in one header (a long Chinese subject has ~20)
+MAX_PARTS = 5000  # lines starting with -- (MIME boundaries): real mail has dozens
 DEFAULT_MAX_MAIL_BYTES = 150 * 2**20  # [limits] max_mail_mb
 _PIECE = 2**20  # read at most this much of a line at once
 
@@ -46,7 +49,14 @@ def check_bounds(f: BinaryIO, size: int, max_bytes: int = DEFAULT_MAX_MAIL_BYTES
             )
         _check_header_block(f)
         f.seek(0)
-        if _count_words(f) > MAX_ENCODED_WORDS:  # rare: only then look header by header
+        words, parts = _count(f)
+        if parts > MAX_PARTS:
+            raise MailOutOfBounds(
+                f"mail of more than {MAX_PARTS} MIME parts",
+                f"邮件包含过多部分（超过 {MAX_PARTS:,} 个），可能是恶意构造的邮件，未解析",
+                "请打开原始邮件人工查看",
+            )
+        if words > MAX_ENCODED_WORDS:  # rare: only then look header by header
             f.seek(0)
             _check_each_header(f)
     finally:
@@ -68,13 +78,17 @@ def _check_header_block(f: BinaryIO) -> None:
         at_start = piece.endswith(b"\n")
 
 
-def _count_words(f: BinaryIO) -> int:
-    """How many encoded-word starts (=?) the whole mail holds, at C speed."""
-    count, last = 0, b""
+def _count(f: BinaryIO) -> tuple[int, int]:
+    """How many encoded-word starts (=?) and lines starting with -- (MIME boundaries)
+    the whole mail holds, at C speed. Each piece is counted with the last bytes of
+    the one before, so a match across two pieces counts once."""
+    words = parts = 0
+    tail = b""
     while piece := f.read(_PIECE):
-        count += piece.count(b"=?") + (last == b"=" and piece[:1] == b"?")
-        last = piece[-1:]
-    return count
+        words += (tail[-1:] + piece).count(b"=?")
+        parts += (tail + piece).count(b"\n--")
+        tail = piece[-2:]
+    return words, parts
 
 
 def _check_each_header(f: BinaryIO) -> None:
