@@ -30,6 +30,7 @@ from pipeline.units import Roster, conflict_units, identify, load_roster
 
 MAX_ATTACHMENTS = 300  # attachments read from one mail (photos included); the rest are listed
 CONFLICT_REASON = "报送单位待确认"
+AUTH_FAILED_REASON = "发件人验证未通过"  # a roster address the receiving server did not verify
 UNKNOWN_UNIT = Problem(
     where="邮件",
     reason="未能识别报送单位（待确认）",
@@ -155,8 +156,9 @@ def _unverified_unit(message: Message, book: Rulebook, trusted: Sequence[str]) -
         return None
     return Problem(
         "邮件",
-        f"发件地址 {message.sender} 是「{unit.name}」登记的地址，但收件服务器 {verdict.server}"
-        f" 的发件人验证未通过（{verdict.results}），可能是冒用地址，未计入该单位",
+        f"{AUTH_FAILED_REASON}：发件地址 {message.sender} 是「{unit.name}」登记的地址，"
+        f"但收件服务器 {verdict.server} 判定未通过（{verdict.results}），"
+        "可能是冒用地址，未计入该单位",
         "请与该单位核实是否由其发送；如确为其发送，请其检查邮箱设置后重新发送",
     )
 

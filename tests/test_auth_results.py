@@ -9,7 +9,9 @@ import pytest
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.parse.auth import auth_verdict
-from pipeline.service.runner import run_once
+from pipeline.process import load_rulebook
+from pipeline.service.runner import open_store, run_once
+from pipeline.store.corrections import Correction, save_correction
 from tests.builders import make_mail
 from tests.conftest import Workspace, write_config
 from tests.reportkit import by_unit, table
@@ -96,3 +98,22 @@ def test_auth_results_from_must_be_server_names(tmp_path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match="auth_results_from"):
         load_config(path)
+
+
+def test_a_person_who_checked_with_the_unit_credits_it(workspace: Workspace) -> None:
+    trusted(workspace)
+    workspace.add(with_headers(unit_mail(), REAL_FAIL))
+    assert status_and_rows(workspace)[0] == "未报送"
+    store = open_store(workspace.config)
+    try:
+        (sha,) = [m.sha256 for m in store.all_mails()]
+        unit_id = (
+            load_rulebook(workspace.config.rules_dir)
+            .roster.by_sender("guanyinqiao@jiangbei.example")
+            .id
+        )  # type: ignore[union-attr]
+        save_correction(store, Correction("unit", sha, key="unit", new_value=unit_id), "zhang")
+    finally:
+        store.close()
+    status, rows = status_and_rows(workspace)
+    assert status == "按时" and rows == []  # the review row closes with the decision
