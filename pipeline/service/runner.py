@@ -125,9 +125,9 @@ def _process_all(
     Mails a run that died had in hand go first, each alone in a worker process, so a
     mail that crashes mailroll is found out and a kill of the run counts against none."""
     suspects = [prepare(mail) for mail in mails if mail.in_hand]
-    done, failed = process_alone(store, suspects, book, config, should_stop)
     if suspects:
-        log.info("%d mails a stopped run had in hand, processed one at a time", len(suspects))
+        log.info("%d mails a stopped run had in hand: each processed alone", len(suspects))
+    done, failed = process_alone(store, suspects, book, config, should_stop)
     mails = [mail for mail in mails if not mail.in_hand]
     workers = workers_for(len(mails))
     if workers:
@@ -169,7 +169,7 @@ def retag(
         store.close()
 
 
-def repr_error(exc: BaseException) -> str:
+def _repr_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"  # an unexpected error: its type says most
 
 
@@ -227,7 +227,7 @@ def run_once(
             workbook, weekly = write_workbooks(store, config, book, when, write_unchanged)
     except Exception as exc:  # recorded in `runs` for `mailroll status`, then raised
         fault = storage_error(exc, config.storage.database)
-        error = str(fault or exc) if fault or isinstance(exc, MailrollError) else repr_error(exc)
+        error = str(fault or exc) if fault or isinstance(exc, MailrollError) else _repr_error(exc)
         if fault is not None:
             raise fault from exc
         raise
