@@ -88,6 +88,9 @@ def test_the_verdict_rules() -> None:
     assert auth_verdict(["mx.qq.com; spf=softfail; dkim=none"], servers).passed is False  # type: ignore[union-attr]
     assert auth_verdict(["mx.qq.com; dkim=fail; dmarc=pass"], servers).passed  # type: ignore[union-attr]
     assert auth_verdict(["mx.qq.com; none"], servers) is None
+    quoted = 'mx.qq.com; dkim=pass header.b="ab; dmarc=fail"'  # a quoted ; is not a result
+    assert auth_verdict([quoted], servers).passed  # type: ignore[union-attr]
+    assert auth_verdict(["mx.qq.com; dmarc=fail (((", "mx.qq.com; dmarc=pass"], servers).passed  # type: ignore[union-attr]
 
 
 def test_auth_results_from_must_be_server_names(tmp_path) -> None:

@@ -4,19 +4,19 @@ Anyone can write any From address, and any header: only an
 Authentication-Results header whose authserv-id names the bureau's own
 provider (`[mailbox] auth_results_from`, e.g. "mx.qq.com") is the server's
 word. The topmost such header is the one the receiving server added; a sender
-can forge more below it. SPF, DKIM and DMARC results are read from it: DMARC
+can forge more below it. SPF, DKIM and DMARC results are read from it (the
+header is parsed by `authres`, quoted strings and comments included): DMARC
 decides when present, otherwise a pass of SPF or DKIM passes and a fail (or an
-SPF softfail) fails.
+SPF softfail) fails. A malformed header is no one's verdict.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_COMMENT = re.compile(r"\([^()]*\)")
-_RESULT = re.compile(r"^\s*(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
+import authres
+
 _FAILS = {"fail", "softfail", "permerror"}
 
 
@@ -32,16 +32,21 @@ def auth_verdict(headers: Sequence[str], trusted: Sequence[str]) -> Verdict | No
     none or it says nothing either way."""
     ids = {t.lower() for t in trusted}
     for header in headers:
-        segments = _COMMENT.sub(" ", " ".join(header.split())).split(";")
-        words = segments[0].split()
-        if not words or words[0].lower() not in ids:
+        try:
+            parsed = authres.AuthenticationResultsHeader.parse(
+                f"Authentication-Results: {' '.join(header.split())}"
+            )
+        except authres.AuthResError:  # malformed: not a server's header, as RFC 8601 says
+            continue
+        server = str(parsed.authserv_id or "").lower()
+        if server not in ids:
             continue
         results: dict[str, list[str]] = {}
-        for segment in segments[1:]:
-            match = _RESULT.match(segment)
-            if match:
-                results.setdefault(match[1].lower(), []).append(match[2].lower())
-        return _decide(words[0].lower(), results)
+        for result in parsed.results:
+            method = str(result.method).lower()
+            if method in ("spf", "dkim", "dmarc"):
+                results.setdefault(method, []).append(str(result.result).lower())
+        return _decide(server, results)
     return None
 
 
