@@ -7,6 +7,7 @@ test` runs in CI; elsewhere they are skipped)."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,14 @@ import pytest
 from pipeline.errors import EXIT_STORAGE
 from tests.builders import make_mail
 from tests.conftest import REPO, Workspace
-from tests.servicekit import count, report_mail
+from tests.servicekit import (
+    MaildirBox,
+    Mailroll,
+    count,
+    report_mail,
+    wait_until,
+    write_service_config,
+)
 
 
 def mailroll(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
@@ -108,3 +116,27 @@ def test_a_damaged_database_is_one_line_and_status_says_so(
     assert "storage error: database damaged" in status.stdout
     as_json = mailroll(workspace, "status", "--json")
     assert '"ok": false' in as_json.stdout and "storage_error" in as_json.stdout
+
+
+def test_the_service_logs_one_line_and_goes_on_after_space_is_freed(tmp_path: Path) -> None:
+    box = MaildirBox(tmp_path)
+    config = write_service_config(tmp_path, box)
+    var = tmp_path / "var"
+    var.mkdir()
+    got = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(var)],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    if got.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {got.stderr.strip()}")
+    serve = Mailroll(config, "serve")
+    try:
+        box.add(make_mail(body="观音桥街道组织绿色出行。" + "节能" * 1_500_000, message_id="<b@x>"))
+        wait_until("the disk-full line", lambda: "poll failed: disk full" in serve.text(), serve)
+        assert "Traceback" not in serve.text()
+        remount(var, "size=64m")
+        database = var / "mailroll.sqlite3"
+        wait_until("the mail processed", lambda: count(database, "submissions") == 1, serve)
+        serve.signal(signal.SIGTERM)
+        assert serve.wait(60) == 0
+    finally:
+        serve.kill()
+        subprocess.run(["umount", "-l", str(var)], check=False)

@@ -31,7 +31,9 @@ def storage_error(exc: BaseException, database: Path) -> StorageError | None:
     kind = _kind(exc)
     if kind is None:
         return None
-    where = getattr(exc, "filename", None) or database
+    # sqlite names no file; an OSError its file, or else it was the data folder's disk
+    where = database if isinstance(exc, sqlite3.Error) else getattr(exc, "filename", None)
+    where = where or database.parent
     what = {
         "full": "disk full",
         "denied": "cannot write",
