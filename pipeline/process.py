@@ -22,8 +22,8 @@ from pipeline.models import (
     UnitMatch,
 )
 from pipeline.parse import parse
-from pipeline.parse.screen import is_forward, own_text
 from pipeline.parse.auth import auth_verdict
+from pipeline.parse.screen import is_forward, own_text
 from pipeline.tag import Rules, analyse, load_rules
 from pipeline.timings import stage
 from pipeline.units import Roster, conflict_units, identify, load_roster

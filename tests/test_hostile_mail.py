@@ -304,3 +304,12 @@ def test_many_attachments_are_capped_and_their_problems_are_one_row(rulebook) ->
     assert f"邮件附件中 {MAX_ATTACHMENTS:,} 个文件未能读取" in grouped
     assert len(sub.problems) <= 4
     assert [d.document.name for d in sub.documents] == ["正文"]
+
+
+def test_a_received_date_outside_1990_2100_is_no_arrival_time() -> None:
+    raw = b"Received: from x by mx.example; " + FAR_FUTURE.encode() + b"\n" + make_mail(body="x")
+    assert parse(raw).arrived is None
+    good = b"Received: from x by mx.example; Thu, 16 May 2024 09:31:00 +0800\n" + make_mail(
+        body="x"
+    )
+    assert parse(good).arrived is not None and parse(good).arrived.year == 2024  # type: ignore[union-attr]

@@ -34,7 +34,12 @@ import mailparser
 from pipeline.errors import ParseError
 from pipeline.models import Attachment, Message, Problem
 from pipeline.parse import screen
-from pipeline.parse.bounds import DEFAULT_MAX_MAIL_BYTES, MAX_ENCODED_WORDS, check_bounds
+from pipeline.parse.bounds import (
+    DATE_YEARS,
+    DEFAULT_MAX_MAIL_BYTES,
+    MAX_ENCODED_WORDS,
+    check_bounds,
+)
 from pipeline.parse.html import html_to_text
 from pipeline.parse.names import visible
 
@@ -53,7 +58,6 @@ def _alias_gb_charsets_to_gb18030() -> None:
 _alias_gb_charsets_to_gb18030()
 
 CHINA = timezone(timedelta(hours=8))
-DATE_YEARS = (1990, 2100)  # a Date header outside these years is treated as unknown
 _ENCODED_WORD = re.compile(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=")
 
 

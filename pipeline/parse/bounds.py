@@ -23,6 +23,7 @@ MAX_HEADER_BYTES = 2**20  # the mail's own headers (a long Received chain is ~20
 MAX_ENCODED_WORDS = 1000  # in one header (a long Chinese subject has ~20)
 MAX_PARTS = 5000  # lines starting with -- (MIME boundaries): real mail has dozens
 DEFAULT_MAX_MAIL_BYTES = 150 * 2**20  # [limits] max_mail_mb
+DATE_YEARS = (1990, 2100)  # a date a mail carries outside these years is unknown
 _PIECE = 2**20  # read at most this much of a line at once
 
 

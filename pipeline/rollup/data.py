@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.config import Campaign, Config
 from pipeline.models import CATEGORY_IDS, Unit
-from pipeline.parse import DATE_YEARS
+from pipeline.parse.bounds import DATE_YEARS
 from pipeline.process import Rulebook
 from pipeline.rollup import campaigns as cal
 from pipeline.rollup.campaigns import Week
