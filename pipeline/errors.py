@@ -8,6 +8,7 @@ non-zero exit code; anything else is a bug and keeps its traceback.
 # Exit statuses of the `mailroll` command, for cron and monitoring.
 EXIT_ERROR = 1  # config, rules or mailbox error: nothing or not everything was done
 EXIT_MAIL_FAILED = 3  # the run finished but some mails could not be processed (see 待处理)
+EXIT_STORAGE = 74  # the disk is full, the database cannot be written or is damaged (EX_IOERR)
 EXIT_BUSY = 75  # another mailroll holds the lock (EX_TEMPFAIL: try again later)
 
 
@@ -52,3 +53,8 @@ class ExtractError(MailrollError):
 
 class SendError(MailrollError):
     """Mail could not be sent: SMTP login, network, TLS, or a template in rules/."""
+
+
+class StorageError(MailrollError):
+    """The database or the archive cannot be written or read: disk full, permissions,
+    a read-only disk, a damaged database file. The message says what to do."""

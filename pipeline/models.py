@@ -65,6 +65,7 @@ class Message:
     machine: str = ""  # "auto_reply" or "bounce" when a machine wrote it (parse.screen)
     arrived: datetime | None = None  # when the bureau's server accepted it (top Received)
     fingerprint: str = ""  # sha256 of its text and attachment contents (parse.screen)
+    auth_results: tuple[str, ...] = ()  # Authentication-Results headers, topmost first
 
 
 @dataclass(frozen=True)

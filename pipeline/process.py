@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Limits as ConfigLimits
-from pipeline.extract import IMAGE_TYPES, Limits, detect_type, extract
+from pipeline.extract import GROUP_AT, IMAGE_TYPES, Limits, detect_type, extract, one_row
 from pipeline.models import (
     Document,
     DocumentResult,
@@ -22,12 +22,15 @@ from pipeline.models import (
     UnitMatch,
 )
 from pipeline.parse import parse
+from pipeline.parse.auth import auth_verdict
 from pipeline.parse.screen import is_forward, own_text
 from pipeline.tag import Rules, analyse, load_rules
 from pipeline.timings import stage
 from pipeline.units import Roster, conflict_units, identify, load_roster
 
+MAX_ATTACHMENTS = 300  # attachments read from one mail (photos included); the rest are listed
 CONFLICT_REASON = "报送单位待确认"
+AUTH_FAILED_REASON = "发件人验证未通过"  # a roster address the receiving server did not verify
 UNKNOWN_UNIT = Problem(
     where="邮件",
     reason="未能识别报送单位（待确认）",
@@ -82,7 +85,9 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
     if body.strip():
         documents.append(Document(name="正文", filetype="body", text=body))
     budget = limits.max_message_bytes
-    for att in message.attachments:
+    if len(message.attachments) > MAX_ATTACHMENTS:
+        problems.append(_too_many(len(message.attachments)))
+    for att in message.attachments[:MAX_ATTACHMENTS]:
         if not _is_photo(att.filename, att.data):  # photos are only counted, never read
             if len(att.data) > budget:
                 problems.append(_over_message_limit(att.filename, limits))
@@ -95,14 +100,42 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
         problems.extend(got.problems)
     if not documents and not photos and not message.body.strip():
         problems.append(Problem("邮件", "邮件中没有可读取的正文或附件", "请打开原始邮件人工查看"))
-    return Reading(tuple(documents), tuple(photos), tuple(problems))
+    return Reading(tuple(documents), tuple(photos), _grouped(problems, message))
 
 
-def tag_reading(message: Message, reading: Reading, book: Rulebook) -> Submission:
+def _grouped(problems: list[Problem], message: Message) -> tuple[Problem, ...]:
+    """More than GROUP_AT attachments' problems are one row, so they do not drown the rest."""
+    names = {a.filename for a in message.attachments}
+    files = [p for p in problems if p.where.split("/", 1)[0] in names]
+    if len(files) <= GROUP_AT:
+        return tuple(problems)
+    rest = [p for p in problems if p.where.split("/", 1)[0] not in names]
+    return (*rest, one_row("邮件", "邮件附件中", files))
+
+
+def _too_many(count: int) -> Problem:
+    return Problem(
+        "邮件",
+        f"邮件附件过多（{count:,} 个），只读取了前 {MAX_ATTACHMENTS} 个",
+        "请打开原始邮件人工查看，或请报送单位分开发送",
+    )
+
+
+def tag_reading(
+    message: Message, reading: Reading, book: Rulebook, trusted_auth: Sequence[str] = ()
+) -> Submission:
     """Identify the unit and tag every document of a mail already read.
 
-    Only the names of `message.attachments` are used, never their bytes."""
+    Only the names of `message.attachments` are used, never their bytes. A roster
+    unit's address that the receiving server (one of `trusted_auth`, see
+    pipeline.parse.auth) failed to verify is a review item: no unit, a problem row."""
     documents, photos = list(reading.documents), list(reading.photos)
+    problems = list(reading.problems)
+    forged = _unverified_unit(message, book, trusted_auth)
+    if forged is not None:
+        problems.append(forged)
+        return _submission(UnitMatch(None), documents, photos, problems, book, message.subject,
+                           unknown=None)  # fmt: skip
     unit = identify(
         book.roster,
         sender=message.sender,
@@ -111,7 +144,23 @@ def tag_reading(message: Message, reading: Reading, book: Rulebook) -> Submissio
         filenames=[a.filename for a in message.attachments] + _inner_names(documents, photos),
         texts=[d.text for d in documents if d.filetype != "body"] + [message.body],
     )
-    return _submission(unit, documents, photos, list(reading.problems), book, message.subject)
+    return _submission(unit, documents, photos, problems, book, message.subject)
+
+
+def _unverified_unit(message: Message, book: Rulebook, trusted: Sequence[str]) -> Problem | None:
+    """The problem when the sender is a roster unit's address and a trusted receiving
+    server's verdict on it failed; None otherwise (a pass, or no trusted verdict)."""
+    unit = book.roster.by_sender(message.sender) if message.sender and trusted else None
+    verdict = auth_verdict(message.auth_results, trusted) if unit else None
+    if unit is None or verdict is None or verdict.passed:
+        return None
+    return Problem(
+        "邮件",
+        f"{AUTH_FAILED_REASON}：发件地址 {message.sender} 是「{unit.name}」登记的地址，"
+        f"但收件服务器 {verdict.server} 判定未通过（{verdict.results}），"
+        "可能是冒用地址，未计入该单位",
+        "请与该单位核实是否由其发送；如确为其发送，请其检查邮箱设置后重新发送",
+    )
 
 
 def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Submission:
@@ -150,9 +199,10 @@ def _submission(
     problems: list[Problem],
     book: Rulebook,
     title: str = "",
+    unknown: Problem | None = UNKNOWN_UNIT,
 ) -> Submission:
-    if unit.unit is None:
-        problems.append(unit_conflict(book.roster, unit.how) or UNKNOWN_UNIT)
+    if unit.unit is None and unknown is not None:
+        problems.append(unit_conflict(book.roster, unit.how) or unknown)
     results = tuple(
         DocumentResult(d, analyse(d.text, book.rules, title if d.filetype == "body" else d.name))
         for d in documents

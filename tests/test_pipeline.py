@@ -210,8 +210,8 @@ def test_a_mail_that_keeps_crashing_is_set_aside(workspace: Workspace) -> None:
     store = open_store(config)
     raw = sorted(workspace.mailbox.glob("*.eml"))[0].read_bytes()
     sha, _ = store.save_raw(f"maildir:{workspace.mailbox}", "001.eml", raw)
-    for _ in range(config.limits.max_attempts):  # three runs died while processing it
-        store.begin_attempt(sha)
+    for _ in range(config.limits.max_attempts):  # it crashed its worker three times
+        store.count_crash(sha)
     store.close()
     result = run_once(config)
     assert (result.processed, result.failed) == (0, 1)

@@ -33,8 +33,17 @@ def test_retag_tags_the_stored_reading_without_opening_the_raw_mail(tmp_path, co
     assert retag(ws.config) == (count, 0)
     assert _rows(ws) == before
 
-    # --reread goes back to the raw mail, which is gone: every mail fails, none is lost
+    # --reread goes back to the raw mail, which is gone: every mail fails, none is lost,
+    # and each keeps its stored result, with one row naming the missing file
     assert retag(ws.config, reread=True) == (0, count)
+    after = _rows(ws)
+    problems = after.pop("problems")
+    missing = [p for p in problems if p[1] == "archive"]
+    assert [p for p in problems if p[1] != "archive"] == before["problems"]
+    assert len(missing) == count and all("原始邮件文件缺失" in p[3] for p in missing)
+    assert {k: v for k, v in before.items() if k != "problems"} == after
+    assert retag(ws.config, reread=True) == (0, count)  # again: still one row per mail
+    assert len([p for p in _rows(ws)["problems"] if p[1] == "archive"]) == count
 
 
 def test_a_damaged_or_stale_reading_is_read_again_from_the_raw_mail(tmp_path) -> None:

@@ -36,11 +36,15 @@ def test_migrations_are_recorded_and_reopening_keeps_data(tmp_path: Path) -> Non
     again.close()
 
 
-def test_attempts_are_counted_before_work(tmp_path: Path) -> None:
+def test_a_mail_in_hand_and_its_crashes(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3", tmp_path / "archive")
     sha, _ = store.save_raw("s", "k", b"mail")
-    assert store.begin_attempt(sha) == 1
-    assert store.begin_attempt(sha) == 2
+    store.hand_out(sha)
+    (mail,) = store.pending()
+    assert mail.in_hand and mail.attempts == 0  # handing out counts nothing
+    assert store.count_crash(sha) == 1
+    assert store.count_crash(sha) == 2
     store.reset_attempts(sha)
-    assert store.begin_attempt(sha) == 1
+    (mail,) = store.pending()
+    assert not mail.in_hand and mail.attempts == 0
     store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -17,7 +18,14 @@ import click
 from pipeline.cli.send import send
 from pipeline.cli.web import web
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
-from pipeline.errors import EXIT_BUSY, EXIT_ERROR, EXIT_MAIL_FAILED, MailrollError
+from pipeline.errors import (
+    EXIT_BUSY,
+    EXIT_ERROR,
+    EXIT_MAIL_FAILED,
+    EXIT_STORAGE,
+    MailrollError,
+    StorageError,
+)
 from pipeline.fetch.imap import check_account
 from pipeline.mailout.mailer import check_smtp
 from pipeline.models import CATEGORY_IDS
@@ -30,16 +38,29 @@ from pipeline.service.runner import open_store, retag, run_once
 from pipeline.service.signals import stop_on_signals
 from pipeline.service.status import format_status
 from pipeline.service.status import status as read_status
+from pipeline.service.tmp import clean_leftover_tmp
+from pipeline.store.faults import storage_error, storage_faults
 
 
 def _config(ctx: click.Context) -> Config:
-    return load_config(ctx.obj["config"])
+    config = load_config(ctx.obj["config"])
+    ctx.obj["database"] = config.storage.database  # named by a storage fault's message
+    return config
 
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except (sqlite3.Error, OSError) as exc:  # outside the store's own guards
+            fault = storage_error(exc, (ctx.obj or {}).get("database", Path("database")))
+            if fault is None:
+                raise
+            click.echo(f"mailroll: error: {fault}", err=True)
+            sys.exit(EXIT_STORAGE)
+        except StorageError as exc:
+            click.echo(f"mailroll: error: {exc}", err=True)
+            sys.exit(EXIT_STORAGE)
         except MailrollError as exc:
             click.echo(f"mailroll: error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
@@ -93,7 +114,9 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
     Exit status: 0 when everything was processed (or SIGTERM stopped it
     cleanly), 1 when the mailbox or the configuration failed, 3 when some mails
     could not be processed (they are listed in the workbook's 待处理 sheet),
-    75 when another mailroll is already working on the same database.
+    74 on a storage fault (disk full, database or folder not writable, damaged
+    database: the message says what to do), 75 when another mailroll is
+    already working on the same database.
 
     \b
     Example:
@@ -101,6 +124,7 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
     """
     config = _config(ctx)
     stop = threading.Event()
+    clean_leftover_tmp()
     try:
         with (
             unattended_logging(config.service, quiet),
@@ -148,6 +172,7 @@ def serve(ctx: click.Context) -> None:
       mailroll --config /etc/mailroll/config.toml serve
     """
     config = _config(ctx)
+    clean_leftover_tmp()
     with unattended_logging(config.service):
         from pipeline.service.serve import serve as serve_forever  # the scheduler, the mail-out
 
@@ -276,8 +301,9 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
     Use after editing rules/categories.toml or rules/roster.toml; the mailbox
     is not touched. The text read from each mail when it was first processed
     is reused; it is read again from the archived mail after an upgrade of
-    mailroll, a change to [limits], or with --reread. Then run `mailroll
-    report` for a fresh workbook.
+    mailroll, a change to [limits], or with --reread. A mail whose archived
+    file is missing keeps its stored result (and gets a 待处理 row naming the
+    file). Then run `mailroll report` for a fresh workbook.
 
     \b
     Example:
@@ -285,6 +311,7 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
     """
     config = _config(ctx)
     stop = threading.Event()
+    clean_leftover_tmp()
     try:
         with (
             unattended_logging(config.service),
@@ -309,23 +336,30 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
     With --json, one object for monitoring; its "ok" is false when the last
     run failed, nothing polled for three poll intervals, or a weekly workbook
-    that is due was not written.
+    that is due was not written. A database that cannot be read is reported
+    ("storage_error") with exit status 74.
 
     \b
     Example:
       mailroll status --json
     """
     config = _config(ctx)
-    store = open_store(config)
     try:
-        info = read_status(store, config)
-    finally:
-        store.close()
+        store = open_store(config)
+        try:
+            with storage_faults(config.storage.database):
+                info = read_status(store, config)
+        finally:
+            store.close()
+    except StorageError as exc:  # reported, not a crash: monitoring reads this too
+        info = {"ok": False, "database": str(config.storage.database), "storage_error": str(exc)}
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))
-        return
-    for line in format_status(info):
-        click.echo(line)
+    else:
+        for line in format_status(info):
+            click.echo(line)
+    if "storage_error" in info:
+        sys.exit(EXIT_STORAGE)
 
 
 @main.command()

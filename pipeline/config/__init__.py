@@ -37,6 +37,7 @@ DEFAULT_CONFIG = Path("config.toml")
 class MailboxConfig:
     source: str  # "maildir" (a local Maildir or folder of .eml files) or "imap"
     path: Path | None  # the local folder; None for source = "imap"
+    auth_results_from: tuple[str, ...] = ()  # authserv-ids whose Authentication-Results count
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Limits:
     max_attachment_bytes: int
     max_attempts: int
     max_message_bytes: int = 100 * 2**20
+    max_mail_bytes: int = 150 * 2**20  # a larger raw mail is stored and listed, not parsed
     extract_timeout_s: float = 60.0  # per file, in the sandboxed worker
     extract_memory_mb: int = 1024  # address space of the worker process
 
@@ -156,7 +158,9 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     return Config(
         path=path,
         mailbox=MailboxConfig(
-            source=source, path=mailbox.path_("path") if source == "maildir" else None
+            source=source,
+            path=mailbox.path_("path") if source == "maildir" else None,
+            auth_results_from=_auth_servers(mailbox),
         ),
         storage=StorageConfig(
             database=storage.path_("database", "var/mailroll.sqlite3"),
@@ -211,15 +215,26 @@ def _web(sec: Section) -> WebConfig:
     )
 
 
+def _auth_servers(sec: Section) -> tuple[str, ...]:
+    """[mailbox] auth_results_from: the bureau's provider's authserv-ids (mx.qq.com)."""
+    servers = sec.get("auth_results_from", list, [])
+    if not all(isinstance(s, str) and s.strip() and " " not in s.strip() for s in servers):
+        raise sec._fail("auth_results_from", 'must be a list of server names, e.g. ["mx.qq.com"]')
+    return tuple(s.strip().lower() for s in servers)
+
+
 def _extract_limits(sec: Section) -> dict[str, Any]:
     """The [limits] keys of attachment reading: message size, worker time and memory."""
     values = {
         "max_message_bytes": int(sec.get("max_message_mb", (int, float), 100) * 2**20),
+        "max_mail_bytes": int(sec.get("max_mail_mb", (int, float), 150) * 2**20),
         "extract_timeout_s": float(sec.get("extract_timeout_s", (int, float), 60)),
         "extract_memory_mb": sec.get("extract_memory_mb", int, 1024),
     }
     if values["extract_timeout_s"] <= 0:
         raise sec._fail("extract_timeout_s", "must be a positive number of seconds")
+    if values["max_mail_bytes"] <= 0:
+        raise sec._fail("max_mail_mb", "must be a positive number of megabytes")
     if values["extract_memory_mb"] < 256:
         raise sec._fail("extract_memory_mb", "must be at least 256 (the readers need that much)")
     return values

@@ -17,7 +17,8 @@ Problem with a Chinese reason and what the official can do.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
@@ -130,7 +131,36 @@ def extract_tree(
         problems.extend(got.problems)
         budget -= sum(len(child.data) for child in got.children)
         stack.extend((c.filename, c.data, depth + 1) for c in reversed(got.children))
-    return Extraction(tuple(documents), tuple(photos), tuple(problems))
+    return Extraction(tuple(documents), tuple(photos), group_problems(name, problems))
+
+
+GROUP_AT = 6  # more problems than this inside one attachment become one row
+ARCHIVE_EXTENSIONS = frozenset({"zip", "rar", "7z", "tar", "gz", "tgz", "bz2", "xz"})
+
+
+def group_problems(name: str, problems: Sequence[Problem]) -> tuple[Problem, ...]:
+    """The problems of the files inside attachment `name`, as one row when there are
+    more than GROUP_AT (a 42.zip-style nested archive must not drown the real problems):
+    how many, the commonest reasons with a count and an example each."""
+    inner = [p for p in problems if p.where.startswith(f"{name}/")]
+    if len(inner) <= GROUP_AT:
+        return tuple(problems)
+    where = "压缩包" if extension(name) in ARCHIVE_EXTENSIONS else "附件"
+    outer = [p for p in problems if not p.where.startswith(f"{name}/")]
+    return (*outer, one_row(name, f"{where}内", inner, len(name) + 1))
+
+
+def one_row(where: str, label: str, problems: Sequence[Problem], strip: int = 0) -> Problem:
+    """Many problems as one row at `where`: "{label} N 个文件未能读取：" the commonest
+    reasons with a count and an example each (its place, the first `strip` characters cut)."""
+    reasons = Counter(p.reason for p in problems)
+    examples = {p.reason: p.where[strip:] for p in reversed(problems)}
+    shown = "；".join(
+        f"{reason}（{n:,} 个，如 {examples[reason]}）" for reason, n in reasons.most_common(3)
+    )
+    more = "；等" if len(reasons) > 3 else ""
+    action = Counter(p.action for p in problems).most_common(1)[0][0]
+    return Problem(where, f"{label} {len(problems):,} 个文件未能读取：{shown}{more}", action)
 
 
 def extract_one(name: str, data: bytes, limits: Limits, depth: int = 0) -> Extraction:

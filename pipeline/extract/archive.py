@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 from pipeline.errors import ExtractError
 from pipeline.extract import Extraction, Limits, container
 from pipeline.models import Attachment, Problem
+from pipeline.parse.names import visible
 
 _CHUNK = 1 << 20
 _DAMAGED = ExtractError("压缩包已损坏，无法打开", "请联系报送单位重新打包发送")
@@ -208,12 +209,13 @@ def is_clutter(name: str) -> bool:
 
 
 def display_name(path: str) -> str:
-    """An entry path safe to show: no drive, no leading slash, no '..' or '.' parts."""
+    """An entry path safe to show: no drive, no leading slash, no '..' or '.' parts, no
+    hidden bidi control (pipeline.parse.names)."""
     path = path.replace("\\", "/")
     if len(path) >= 2 and path[1] == ":":
         path = path[2:]
     parts = [p for p in PurePosixPath(path).parts if p not in ("/", ".", "..")]
-    return "/".join(p.replace("\x00", "") for p in parts).strip()
+    return visible("/".join(p.replace("\x00", "") for p in parts).strip())
 
 
 @container("rar", "7z")

@@ -19,14 +19,17 @@ several workers may be shared by threads.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import multiprocessing
 import os
 import queue
 import resource
+import select
 import shutil
 import signal
 import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -57,9 +60,53 @@ def mp_context() -> Any:
         return _context
 
 
-def _serve(conn: Connection, memory_mb: int) -> None:
-    """Worker main loop: read requests from the pipe until it closes."""
+def die_with(owner: int, group: bool = False) -> None:
+    """Exit (with this process group when `group`) as soon as process `owner` exits.
+
+    Worker processes are children of the forkserver, not of mailroll, and each
+    one keeps the forkserver alive: after a SIGKILL of mailroll (a cron timeout,
+    the OOM killer) they would wait forever, re-parented to PID 1. So each
+    watches its owner through a pidfd, in a daemon thread."""
+    try:
+        pidfd = os.pidfd_open(owner)
+    except ProcessLookupError:  # the owner is already gone
+        _die(group)
+        return
+    except (AttributeError, OSError):  # no pidfd (old kernel, not Linux): poll instead
+        pidfd = -1
+
+    def watch() -> None:
+        if pidfd >= 0:
+            select.select([pidfd], [], [])
+        else:
+            while _alive(owner):
+                time.sleep(1.0)
+        _die(group)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _die(group: bool) -> None:
+    if group:  # helper tools (antiword, LibreOffice) too
+        with contextlib.suppress(OSError):
+            os.killpg(0, signal.SIGKILL)
+    os._exit(1)
+
+
+def _serve(conn: Connection, memory_mb: int, owner: int) -> None:
+    """Worker main loop: read requests from the pipe until it closes (or `owner` exits)."""
     os.setpgid(0, 0)  # own process group, so the parent can kill helper tools with us
+    die_with(owner, group=True)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # parsers that print (xlrd) must not corrupt `mailroll tag --json`
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -132,7 +179,7 @@ class Worker:
         self.stop()
         ctx = mp_context()
         parent, child = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(child, memory_mb), daemon=True)
+        process = ctx.Process(target=_serve, args=(child, memory_mb, os.getpid()), daemon=True)
         process.start()
         child.close()
         self._process, self._conn, self._memory_mb, self._tasks = process, parent, memory_mb, 0

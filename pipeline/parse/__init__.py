@@ -20,9 +20,10 @@ from __future__ import annotations
 import binascii
 import email
 import encodings.aliases
+import io
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.header import decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
@@ -33,7 +34,14 @@ import mailparser
 from pipeline.errors import ParseError
 from pipeline.models import Attachment, Message, Problem
 from pipeline.parse import screen
+from pipeline.parse.bounds import (
+    DATE_YEARS,
+    DEFAULT_MAX_MAIL_BYTES,
+    MAX_ENCODED_WORDS,
+    check_bounds,
+)
 from pipeline.parse.html import html_to_text
+from pipeline.parse.names import visible
 
 _GB_ALIASES = (
     "gb2312", "gbk", "cp936", "ms936", "936", "euc_cn", "euccn", "eucgb2312_cn",
@@ -63,6 +71,7 @@ def decode_header_value(value: Any) -> str:
     if "=?" not in text:
         return " ".join(text.split())
     out: list[str] = []
+    text, cut = _first_words(text)
     # decode_header only splits encoded-words that stand alone; unquote them first
     text = re.sub(r'"(=\?[^"]*\?=)"', r"\1", text)
     try:
@@ -74,7 +83,18 @@ def decode_header_value(value: Any) -> str:
             out.append(chunk)
         else:
             out.append(decode_bytes(chunk, charset))
-    return " ".join("".join(out).split())
+    return " ".join("".join(out).split()) + ("…" if cut else "")
+
+
+def _first_words(text: str) -> tuple[str, bool]:
+    """The text up to its MAX_ENCODED_WORDS-th encoded word: decode_header is quadratic
+    in their number, so a name a sender made of 200,000 of them is cut short."""
+    if text.count("=?") <= MAX_ENCODED_WORDS:
+        return text, False
+    for n, match in enumerate(_ENCODED_WORD.finditer(text), start=1):
+        if n == MAX_ENCODED_WORDS:
+            return text[: match.end()], True
+    return text, False
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
@@ -89,12 +109,18 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     return data.decode("gb18030", "replace")
 
 
-def parse(data: bytes, default_tz: timezone | Any = CHINA) -> Message:
-    """Parse raw mail bytes into a Message; raise ParseError if it is not a mail at all."""
+def parse(
+    data: bytes, default_tz: timezone | Any = CHINA, max_bytes: int = DEFAULT_MAX_MAIL_BYTES
+) -> Message:
+    """Parse raw mail bytes into a Message; raise ParseError if it is not a mail at all,
+    MailOutOfBounds (a ParseError) if it must not be parsed (pipeline.parse.bounds)."""
+    check_bounds(io.BytesIO(data), len(data), max_bytes)
     return _parse(lambda: mailparser.parse_from_bytes(data), not data.strip(), default_tz)
 
 
-def parse_file(path: Path, default_tz: timezone | Any = CHINA) -> Message:
+def parse_file(
+    path: Path, default_tz: timezone | Any = CHINA, max_bytes: int = DEFAULT_MAX_MAIL_BYTES
+) -> Message:
     """The same for an archived mail file, read line by line.
 
     parse_from_bytes first turns the whole mail into one str (4 bytes a character
@@ -102,6 +128,7 @@ def parse_file(path: Path, default_tz: timezone | Any = CHINA) -> Message:
     that way, ~200 MB from the file. Both read bytes as ASCII with surrogate
     escapes, so the Message is the same."""
     with path.open("rb") as f:
+        check_bounds(f, path.stat().st_size, max_bytes)
         blank = not f.read(4096).strip() and path.stat().st_size <= 4096
         f.seek(0)
         return _parse(
@@ -126,6 +153,10 @@ def _parse(read: Callable[[], Any], blank: bool, default_tz: timezone | Any) -> 
     plain = [t for t in mail.text_plain if t.strip() and t not in forwarded]
     html = [h for h in mail.text_html if h.strip() and h not in forwarded]
     body = "\n".join(plain) if plain else "\n".join(html_to_text(h) for h in html)
+    raw_date = msg.get("Date")
+    date = _date(raw_date, default_tz)
+    if raw_date and date is None:
+        problems.append(_date_problem(raw_date))
     if "CharsetDecodeDefect" in (mail.defects_categories or ()):
         problems.append(
             Problem("正文", "邮件正文的字符编码无法识别，部分文字可能缺失", "请打开原始邮件核对")
@@ -136,7 +167,7 @@ def _parse(read: Callable[[], Any], blank: bool, default_tz: timezone | Any) -> 
         sender=sender,
         sender_name=sender_name,
         subject=subject,
-        date=_date(msg.get("Date"), default_tz),
+        date=date,
         body=body,
         attachments=attachments,
         problems=tuple(problems),
@@ -145,6 +176,7 @@ def _parse(read: Callable[[], Any], blank: bool, default_tz: timezone | Any) -> 
         machine=screen.machine_kind(msg.get, msg.get_content_type(), sender, subject),
         arrived=screen.arrival(msg.get_all("Received") or ()),
         fingerprint=screen.fingerprint(body, (a.data for a in attachments)),
+        auth_results=_auth_results(msg),
     )
 
 
@@ -155,6 +187,13 @@ def _raw_header(msg: Any, name: str) -> str | None:
         if key.lower() == name.lower():
             return str(value)
     return None
+
+
+def _auth_results(msg: Any) -> tuple[str, ...]:
+    """The Authentication-Results headers, topmost first (a few, each cut short: only
+    the topmost one from a trusted server is ever read, pipeline.parse.auth)."""
+    found = [str(v)[:2000] for k, v in msg.raw_items() if k.lower() == "authentication-results"]
+    return tuple(found[:20])
 
 
 def _forwarded_texts(attachments: tuple[Attachment, ...]) -> set[str]:
@@ -176,15 +215,27 @@ def _sender(value: Any) -> tuple[str, str]:
 
 
 def _date(value: Any, default_tz: Any) -> datetime | None:
+    """The Date header, or None when it is missing, unreadable or outside DATE_YEARS
+    (a sender can write any date: `Fri, 31 Dec 9999` must not reach the calendar)."""
     if not value:
         return None
     try:
-        when = parsedate_to_datetime(str(value))
-    except (TypeError, ValueError, IndexError):
+        when = parsedate_to_datetime(str(value)[:200])
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=default_tz)
+        when.astimezone(UTC)  # an offset that pushes it past year 9999 raises here
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=default_tz)
-    return when
+    return when if DATE_YEARS[0] <= when.year <= DATE_YEARS[1] else None
+
+
+def _date_problem(value: Any) -> Problem:
+    shown = " ".join(str(value).split())[:60]
+    return Problem(
+        "邮件",
+        f"邮件日期无法识别或不在 {DATE_YEARS[0]}–{DATE_YEARS[1]} 年之间（{shown}），按收到时间统计",
+        "如需按发送时间统计，请向报送单位核实",
+    )
 
 
 def _attachments(msg: Any) -> list[Attachment]:
@@ -248,5 +299,5 @@ def _filename(part: Any) -> str:
         ):  # raw 8-bit name: the stdlib would turn it into U+FFFD
             match = _PARAM.search(value)
             if match:
-                return decode_header_value(match.group(2) or match.group(1))
-    return decode_header_value(part.get_filename())
+                return visible(decode_header_value(match.group(2) or match.group(1)))
+    return visible(decode_header_value(part.get_filename()))

@@ -16,6 +16,8 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from pipeline.parse.bounds import DATE_YEARS
+
 AUTO_REPLY, BOUNCE = "auto_reply", "bounce"
 
 # 回复：/Re:/答复：/回覆：, also stacked ("回复：回复：", "Re: RE:")
@@ -85,10 +87,11 @@ def arrival(received: Iterable[Any]) -> datetime | None:
         if ";" not in text:
             continue
         try:
-            when = parsedate_to_datetime(text.rsplit(";", 1)[1].strip())
-        except (TypeError, ValueError, IndexError):
+            when = parsedate_to_datetime(text.rsplit(";", 1)[1].strip()[:200])
+        except (TypeError, ValueError, IndexError, OverflowError):
             continue
-        return when if when.tzinfo is not None else None
+        plausible = DATE_YEARS[0] <= when.year <= DATE_YEARS[1]  # a sender can write 9999
+        return when if when.tzinfo is not None and plausible else None
     return None
 
 

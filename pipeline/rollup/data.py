@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.config import Campaign, Config
 from pipeline.models import CATEGORY_IDS, Unit
+from pipeline.parse.bounds import DATE_YEARS
 from pipeline.process import Rulebook
 from pipeline.rollup import campaigns as cal
 from pipeline.rollup.campaigns import Week
@@ -97,14 +98,14 @@ def load(store: Store, config: Config) -> Data:
     with a person's corrections applied (pipeline.rollup.fixes)."""
     tz = config.campaign.timezone
     subs = _frame(rolls.submissions_table(store))
-    subs["when"] = _instants(subs["sent_at"].fillna(subs["archived_at"]), tz)
+    subs["when"] = _instants(_plausible(subs["sent_at"]).fillna(subs["archived_at"]), tz)
     subs["photos"] = [json.loads(v) for v in subs["photos"]]
     fixes = _frame(rolls.corrections_table(store))
     docs = fix_documents(_frame(rolls.documents_table(store)), fixes)
     subs = fix_mails(mark(_own_findings(subs, docs)), fixes)
     subs = subs.join(cal.assign(subs["when"], config.campaigns))
     probs = fix_problems(_frame(rolls.problems_table(store)), subs, fixes)
-    when = probs["sent_at"].fillna(probs["archived_at"]).fillna(probs["created_at"])
+    when = _plausible(probs["sent_at"]).fillna(probs["archived_at"]).fillna(probs["created_at"])
     probs["when"] = _instants(when, tz)
     probs = probs.join(cal.assign(probs["when"], config.campaigns))
     return Data(subs, docs, probs, _reminders(store, tz), fixes)
@@ -184,6 +185,14 @@ def _own_findings(subs: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
             for sha, summary in zip(subs["sha256"], subs["summary"], strict=True)
         ],
     )
+
+
+def _plausible(iso: pd.Series) -> pd.Series:
+    """Stored send times, None where the year is outside DATE_YEARS (a mail stored by an
+    older mailroll with `Date: 31 Dec 9999`): the arrival time stands in for those."""
+    lo, hi = DATE_YEARS
+    years = pd.to_numeric(iso.astype(str).str.slice(0, 4), errors="coerce")
+    return iso.where(years.between(lo, hi))
 
 
 def _instants(iso: pd.Series, tz: object) -> pd.Series:

@@ -15,11 +15,11 @@ import json
 
 import pandas as pd
 
-from pipeline.process import CONFLICT_REASON, UNKNOWN_UNIT
+from pipeline.process import AUTH_FAILED_REASON, CONFLICT_REASON, UNKNOWN_UNIT
 
 MANUAL = "manual"  # unit_how of a mail a person credited to a unit
 ADDED_EVIDENCE = "（人工添加）"
-UNIT_REASONS = (UNKNOWN_UNIT.reason, CONFLICT_REASON)
+UNIT_REASONS = (UNKNOWN_UNIT.reason, CONFLICT_REASON, AUTH_FAILED_REASON)
 
 
 def problem_key(sha: object, problem_id: object, location: object, reason: object) -> str:

@@ -34,6 +34,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.parse.names import visible
+
 MAX_CELL_CHARS = 32_767
 MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks per sheet
 MIN_WIDTH, MAX_WIDTH = 5, 60
@@ -113,8 +115,9 @@ def save_workbook(
 
 
 def clean_text(value: str) -> str:
-    """A string Excel accepts as it is: no control characters, not over-long."""
-    value = _ILLEGAL.sub("", value)
+    """A string Excel accepts as it is: no control characters, not over-long, bidi
+    controls shown and invisible characters dropped (names stored before issue 14)."""
+    value = visible(_ILLEGAL.sub("", value))
     return value if len(value) <= MAX_CELL_CHARS else value[: MAX_CELL_CHARS - 1] + "…"
 
 

@@ -1,9 +1,11 @@
 """The jobs behind the commands: poll, process what is pending, retag, run once.
 
 Each mail is processed inside a guard: whatever goes wrong with one mail is
-recorded as a problem row (shown in 待处理) and the run goes on. An attempt is
-counted before the work starts, so a mail that crashes the whole process is set
-aside after `limits.max_attempts` tries instead of being retried forever.
+recorded as a problem row (shown in 待处理) and the run goes on. A mail is marked
+in hand while it is worked on; after a run died (a kill, a crash) the mails it
+had in hand are processed alone in a worker, so a mail that crashes mailroll is
+set aside after `limits.max_attempts` crashes of its own, and a killed run
+counts against none.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.errors import MailboxError, MailrollError
+from pipeline.errors import MailboxError, MailrollError, StorageError
 from pipeline.fetch.maildir import fetch_maildir
 from pipeline.fetch.poll import poll_imap
 from pipeline.models import PollResult, Problem
@@ -28,9 +30,10 @@ from pipeline.process import (
 from pipeline.service.mails import process_one
 from pipeline.service.progress import progress
 from pipeline.service.schedule import write_workbooks
-from pipeline.service.workers import process_in_workers, workers_for
-from pipeline.store import Store, StoredMail
+from pipeline.service.workers import process_alone, process_in_workers, workers_for
+from pipeline.store import MAILBOX_ERROR, Store, StoredMail
 from pipeline.store.corrections import sender_units
+from pipeline.store.faults import storage_error, storage_faults
 from pipeline.store.readings import reading_version
 
 log = logging.getLogger(__name__)
@@ -55,7 +58,9 @@ class RunResult:
 
 
 def open_store(config: Config) -> Store:
-    return Store(config.storage.database, config.storage.archive)
+    """The store; a disk, permission or damaged-file fault raises StorageError."""
+    with storage_faults(config.storage.database):
+        return Store(config.storage.database, config.storage.archive)
 
 
 def rulebook_for(store: Store, config: Config) -> Rulebook:
@@ -115,14 +120,21 @@ def _process_all(
     should_stop: ShouldStop,
     prepare: Callable[[StoredMail], StoredMail] = lambda mail: mail,
 ) -> tuple[int, int]:
-    """Process `mails`, each passed through `prepare` just before it is handed out."""
-    done = failed = 0
+    """Process `mails`, each passed through `prepare` just before it is handed out.
+
+    Mails a run that died had in hand go first, each alone in a worker process, so a
+    mail that crashes mailroll is found out and a kill of the run counts against none."""
+    suspects = [prepare(mail) for mail in mails if mail.in_hand]
+    if suspects:
+        log.info("%d mails a stopped run had in hand: each processed alone", len(suspects))
+    done, failed = process_alone(store, suspects, book, config, should_stop)
+    mails = [mail for mail in mails if not mail.in_hand]
     workers = workers_for(len(mails))
     if workers:
         log.info("%s: %d mails in %d worker processes", label, len(mails), workers)
         shown = map(prepare, progress(mails, label, log))  # counted as they are handed out
-        done, failed, handed = process_in_workers(store, shown, book, config, workers, should_stop)
-        mails = mails[handed:]
+        counts = process_in_workers(store, shown, book, config, workers, should_stop)
+        done, failed, mails = done + counts[0], failed + counts[1], mails[counts[2] :]
     for mail in progress(mails, label, log):
         if should_stop():
             break
@@ -149,11 +161,33 @@ def retag(
         return mail if reread else replace(mail, reading=store.reading(mail.sha256, version))
 
     try:
-        store.reset_attempts()
-        mails = store.all_mails()
-        return _process_all(store, mails, config, book, "retag", should_stop, with_reading)
+        with storage_faults(config.storage.database):
+            store.reset_attempts()
+            mails = store.all_mails()
+            return _process_all(store, mails, config, book, "retag", should_stop, with_reading)
     finally:
         store.close()
+
+
+def _repr_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"  # an unexpected error: its type says most
+
+
+def _finish(store: Store, config: Config, run_id: int, counts: tuple[int, int],
+            error: str | None) -> int:  # fmt: skip
+    """Record the run's end (best effort when storage itself failed); the open problems."""
+    problems = 0
+    try:
+        with storage_faults(config.storage.database):
+            problems = store.counts()["problems"]
+            store.finish_run(run_id, *counts, problems, error)
+    except StorageError as exc:
+        if error is None:  # the run went well and only this failed: say so
+            raise
+        log.error("could not record the run's end: %s", exc)
+    finally:
+        store.close()
+    return problems
 
 
 def run_once(
@@ -171,7 +205,8 @@ def run_once(
     rewrites the 累计 workbook only when something changed since it was written."""
     store = open_store(config)
     started = time.monotonic()
-    run_id = store.start_run(command)
+    with storage_faults(config.storage.database):
+        run_id = store.start_run(command)
     new = done = failed = commands = 0
     error = None
     workbook, weekly = None, []
@@ -179,10 +214,11 @@ def run_once(
         book = rulebook_for(store, config)
         polled = poll_mailbox(store, config, should_stop)
         new, commands = polled.new_mails, polled.imap_commands
+        store.save_mailbox_errors(
+            Problem("邮箱", f"{MAILBOX_ERROR}：{line}", "检查 config.toml 的邮箱设置与网络")
+            for line in polled.errors
+        )
         for line in polled.errors:
-            store.save_poll_problem(
-                Problem("邮箱", f"读取邮箱失败：{line}", "检查 config.toml 的邮箱设置与网络")
-            )
             log.error("poll failed: %s", line)
         error = "; ".join(polled.errors) or None
         done, failed = process_pending(store, config, book, should_stop)
@@ -190,12 +226,13 @@ def run_once(
             when = now or datetime.now(config.campaign.timezone)
             workbook, weekly = write_workbooks(store, config, book, when, write_unchanged)
     except Exception as exc:  # recorded in `runs` for `mailroll status`, then raised
-        error = str(exc) if isinstance(exc, MailrollError) else f"{type(exc).__name__}: {exc}"
+        fault = storage_error(exc, config.storage.database)
+        error = str(fault or exc) if fault or isinstance(exc, MailrollError) else _repr_error(exc)
+        if fault is not None:
+            raise fault from exc
         raise
     finally:
-        problems = store.counts()["problems"]
-        store.finish_run(run_id, new, done, problems, error)
-        store.close()
+        problems = _finish(store, config, run_id, (new, done), error)
     log.info(
         "%s: %d new mails, %d processed, %d failed, %d open problems, %d IMAP commands, %.1fs%s",
         command, new, done, failed, problems, commands, time.monotonic() - started,

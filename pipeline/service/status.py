@@ -57,6 +57,9 @@ def status(store: Store, config: Config, now: datetime | None = None) -> dict[st
 
 def format_status(info: dict[str, Any]) -> list[str]:
     """The same facts as readable lines."""
+    if "storage_error" in info:  # the database could not be read: that is the news
+        return ["status: ATTENTION", f"database: {info['database']}",
+                f"storage error: {info['storage_error']}"]  # fmt: skip
     lines = [
         f"status: {'ok' if info['ok'] else 'ATTENTION'}",
         f"database: {info['database']}",

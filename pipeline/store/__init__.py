@@ -247,7 +247,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (bot, key)
     );
     """,
+    # 9: a mail handed out and not yet finished (issue 14): `attempts` now counts only
+    #    the times its own processing killed its worker, never a kill of the whole run
+    """
+    ALTER TABLE mails ADD COLUMN in_hand INTEGER NOT NULL DEFAULT 0;
+    UPDATE mails SET in_hand = 1, attempts = 0 WHERE state = 'new' AND attempts > 0;
+    """,
 )
+
+
+MAILBOX_ERROR = "读取邮箱失败"  # the reason of a poll's mailbox error rows starts so
 
 
 def now_iso() -> str:
@@ -262,8 +271,9 @@ def sha256_of(data: bytes) -> str:
 class StoredMail:
     sha256: str
     path: Path
-    attempts: int
+    attempts: int  # times its own processing crashed its worker
     reading: bytes | None = None  # its stored Reading, when retag may reuse it
+    in_hand: bool = False  # a run that died had it in hand: process it alone, to be sure
 
 
 class Store:
@@ -382,14 +392,21 @@ class Store:
 
     def pending(self) -> list[StoredMail]:
         """Mails archived but not yet processed, oldest first."""
-        rows = self.db.execute(
-            "SELECT sha256, path, attempts FROM mails WHERE state = 'new' ORDER BY rowid"
-        ).fetchall()
-        return [StoredMail(r["sha256"], self.archive / r["path"], r["attempts"]) for r in rows]
+        return self._mails("WHERE state = 'new'")
 
     def all_mails(self) -> list[StoredMail]:
-        rows = self.db.execute("SELECT sha256, path, attempts FROM mails ORDER BY rowid").fetchall()
-        return [StoredMail(r["sha256"], self.archive / r["path"], r["attempts"]) for r in rows]
+        return self._mails()
+
+    def _mails(self, where: str = "") -> list[StoredMail]:
+        rows = self.db.execute(
+            f"SELECT sha256, path, attempts, in_hand FROM mails {where} ORDER BY rowid"
+        ).fetchall()
+        return [
+            StoredMail(
+                r["sha256"], self.archive / r["path"], r["attempts"], None, bool(r["in_hand"])
+            )
+            for r in rows
+        ]
 
     def reading(self, sha: str, version: str) -> bytes | None:
         """The stored Reading of a mail, if `version` read it (see pipeline.store.readings)."""
@@ -398,21 +415,26 @@ class Store:
         ).fetchone()
         return None if row is None else bytes(row["data"])
 
-    def begin_attempt(self, sha: str) -> int:
-        """Count an attempt before processing, so a mail that kills the process is not
-        retried forever; return the number of attempts including this one."""
+    def hand_out(self, sha: str) -> None:
+        """Mark a mail as in hand until its outcome is saved: if the run dies meanwhile,
+        the next run processes it alone in a worker, to learn whether it was the cause."""
+        with self.transaction() as db:
+            db.execute("UPDATE mails SET in_hand = 1 WHERE sha256 = ?", (sha,))
+
+    def count_crash(self, sha: str) -> int:
+        """Its own processing killed its worker: count it; return the count so far."""
         with self.transaction() as db:
             db.execute("UPDATE mails SET attempts = attempts + 1 WHERE sha256 = ?", (sha,))
             row = db.execute("SELECT attempts FROM mails WHERE sha256 = ?", (sha,)).fetchone()
         return int(row["attempts"])
 
     def reset_attempts(self, sha: str | None = None) -> None:
-        """Forget the attempts counted for one mail, or (None) for every mail."""
+        """Forget the crashes counted for one mail, or (None) for every mail."""
         with self.transaction() as db:
             if sha is None:
-                db.execute("UPDATE mails SET attempts = 0")
+                db.execute("UPDATE mails SET attempts = 0, in_hand = 0")
             else:
-                db.execute("UPDATE mails SET attempts = 0 WHERE sha256 = ?", (sha,))
+                db.execute("UPDATE mails SET attempts = 0, in_hand = 0 WHERE sha256 = ?", (sha,))
 
     # -- results ----------------------------------------------------------
 
@@ -458,7 +480,7 @@ class Store:
                 )
             for p in sub.problems:
                 _insert_problem(db, sha, "process", p)
-            db.execute("UPDATE mails SET state = 'done' WHERE sha256 = ?", (sha,))
+            db.execute("UPDATE mails SET state = 'done', in_hand = 0 WHERE sha256 = ?", (sha,))
             if message.message_id:
                 link_copies(db, message.message_id, message.sender)
 
@@ -467,11 +489,33 @@ class Store:
         with self.transaction() as db:
             _clear_results(db, sha)
             _insert_problem(db, sha, "process", problem)
-            db.execute("UPDATE mails SET state = 'failed' WHERE sha256 = ?", (sha,))
+            db.execute("UPDATE mails SET state = 'failed', in_hand = 0 WHERE sha256 = ?", (sha,))
+
+    def save_missing_archive(self, sha: str, problem: Problem) -> None:
+        """The archived raw mail is gone: a mail already processed keeps its result and
+        gets one problem row saying so (stage 'archive'); any other mail is a failure."""
+        with self.transaction() as db:
+            row = db.execute("SELECT state FROM mails WHERE sha256 = ?", (sha,)).fetchone()
+            if row is None or row["state"] != "done":
+                _clear_results(db, sha)
+                db.execute("UPDATE mails SET state = 'failed' WHERE sha256 = ?", (sha,))
+            db.execute("DELETE FROM problems WHERE sha256 = ? AND stage = 'archive'", (sha,))
+            _insert_problem(db, sha, "archive", problem)
+            db.execute("UPDATE mails SET in_hand = 0 WHERE sha256 = ?", (sha,))
 
     def save_poll_problem(self, problem: Problem) -> None:
         with self.transaction() as db:
             _insert_problem(db, None, "fetch", problem)
+
+    def save_mailbox_errors(self, problems: Iterable[Problem]) -> None:
+        """Replace the rows of the last poll's mailbox errors (reasons starting with
+        MAILBOX_ERROR) with this poll's: a row closes when the mailbox is read again,
+        and failing polls do not pile rows up."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM problems WHERE sha256 IS NULL AND stage = 'fetch'"
+                       f" AND reason LIKE '{MAILBOX_ERROR}%'")  # fmt: skip
+            for problem in problems:
+                _insert_problem(db, None, "fetch", problem)
 
     # -- runs -------------------------------------------------------------
 
@@ -543,7 +587,7 @@ def migrate(db: sqlite3.Connection) -> None:
 def _clear_results(db: sqlite3.Connection, sha: str) -> None:
     db.execute("DELETE FROM documents WHERE sha256 = ?", (sha,))
     db.execute("DELETE FROM submissions WHERE sha256 = ?", (sha,))
-    db.execute("DELETE FROM problems WHERE sha256 = ? AND stage = 'process'", (sha,))
+    db.execute("DELETE FROM problems WHERE sha256 = ? AND stage IN ('process', 'archive')", (sha,))
 
 
 def _insert_problem(db: sqlite3.Connection, sha: str | None, stage: str, p: Problem) -> None:

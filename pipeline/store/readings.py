@@ -20,7 +20,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.models import Attachment, Document, Limits, Message, Problem, Reading
 
-FORMAT = 2  # bump when the JSON below or what a reader reads changes: stored ones go stale
+FORMAT = 3  # bump when the JSON below or what a reader reads changes: stored ones go stale
 
 
 def reading_version(limits: Limits) -> str:
@@ -45,6 +45,7 @@ def dump_reading(message: Message, reading: Reading) -> bytes:
             "machine": message.machine,
             "arrived": message.arrived.isoformat() if message.arrived else None,
             "fingerprint": message.fingerprint,
+            "auth_results": list(message.auth_results),
         },
         "documents": [[d.name, d.filetype, d.text] for d in reading.documents],
         "photos": list(reading.photos),
@@ -73,6 +74,7 @@ def load_reading(blob: bytes) -> tuple[Message, Reading]:
         machine=m["machine"],
         arrived=datetime.fromisoformat(m["arrived"]) if m["arrived"] else None,
         fingerprint=m["fingerprint"],
+        auth_results=tuple(m["auth_results"]),
     )
     reading = Reading(
         documents=tuple(Document(*d) for d in data["documents"]),
