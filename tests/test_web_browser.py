@@ -16,7 +16,7 @@ import socket
 import zipfile
 from pathlib import Path
 
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -35,6 +35,12 @@ from tests.webkit import (
 
 AUDIT = "重庆市江北区审计局"
 HOSTILE_SUBJECT = "<script>document.title='pwned'</script>节能总结"
+
+
+def _wait(driver: object) -> WebDriverWait:
+    """Wait up to 30 s; a page that reloads while it is read (a redirect after a POST)
+    leaves stale elements for a moment, which is no failure."""
+    return WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def _shots(tmp_path: Path) -> Path:
@@ -62,7 +68,7 @@ def _sign_in(driver, base: str) -> None:  # type: ignore[no-untyped-def]
     driver.find_element(By.ID, "name").send_keys("zhang")
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "signin").click()
-    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
+    _wait(driver).until(lambda d: "/login" not in d.current_url)
 
 
 def _missing(driver, base: str) -> str:  # type: ignore[no-untyped-def]
@@ -100,7 +106,7 @@ def test_assign_a_review_mail_in_the_browser_and_undo_it(tmp_path: Path) -> None
             driver.find_element(By.ID, "remember").click()
             driver.find_element(By.NAME, "note").send_keys("电话核实：审计局借用司法局邮箱")
             driver.find_element(By.ID, "assign-button").click()
-            WebDriverWait(driver, 30).until(lambda d: AUDIT in d.find_element(By.ID, "unit").text)
+            _wait(driver).until(lambda d: AUDIT in d.find_element(By.ID, "unit").text)
 
             assert AUDIT not in _missing(driver, base)
             wait_until("the service's workbook to credit 审计局",
@@ -114,7 +120,7 @@ def test_assign_a_review_mail_in_the_browser_and_undo_it(tmp_path: Path) -> None
             driver.get(base + "/log")
             driver.save_screenshot(str(shots / "log.png"))
             driver.find_element(By.CSS_SELECTOR, "button.undo").click()  # the newest first
-            WebDriverWait(driver, 30).until(lambda d: "已撤销" in d.page_source)
+            _wait(driver).until(lambda d: "已撤销" in d.page_source)
 
             assert AUDIT in _missing(driver, base)
             wait_until("the service's workbook to show 审计局 missing again",
@@ -160,7 +166,7 @@ def test_hostile_mail_renders_as_text_and_runs_no_script(workspace: Workspace) -
         driver.get(base + "/queue")
         _no_script_ran(driver)
         driver.find_element(By.PARTIAL_LINK_TEXT, "节能总结").click()
-        WebDriverWait(driver, 30).until(lambda d: "/mail/" in d.current_url)
+        _wait(driver).until(lambda d: "/mail/" in d.current_url)
         _no_script_ran(driver)
         page = driver.find_element(By.TAG_NAME, "body").text
         assert "<img src=x onerror=" in page and "javascript:document.title" in page
