@@ -112,12 +112,15 @@ def test_random_kills_of_run_bend_nothing(mailbox: Mailbox, tmp_path: Path) -> N
     seed = int(os.environ.get("MAILROLL_KILL_SEED", time.time_ns() % 10**6))
     rng = random.Random(seed)
     landed = runs = 0
-    while landed < KILLS and runs < 2 * KILLS:  # until 10 kills landed mid-run
-        for n in range(runs * MAILS // KILLS, min(MAILS, (runs + 1) * MAILS // KILLS)):
-            mailbox.add(season_mail(n))  # mail keeps arriving: every run has work in hand
+    batches = 2 * KILLS  # mail keeps arriving over twice as many runs as kills
+    while landed < KILLS and runs < 3 * KILLS:  # until 10 kills landed mid-run
+        for n in range(runs * MAILS // batches, min(MAILS, (runs + 1) * MAILS // batches)):
+            mailbox.add(season_mail(n))  # every run has work in hand
         runs += 1
         proc = Mailroll(config, "run", "--once", env=env)
-        time.sleep(rng.uniform(0.5, 3.5))
+        # any moment of the run: start-up, the poll, processing; how long a run takes
+        # depends on the machine's load, so a kill that comes too late is not counted
+        time.sleep(rng.uniform(0.3, 3.0))
         if proc.proc.poll() is None:
             landed += 1
             sig = signal.SIGTERM if landed % 4 == 0 else signal.SIGKILL  # systemctl stop, OOM
@@ -133,6 +136,8 @@ def test_random_kills_of_run_bend_nothing(mailbox: Mailbox, tmp_path: Path) -> N
             for pid in session_alive(proc.pid):
                 os.kill(pid, signal.SIGKILL)
     assert landed == KILLS, f"only {landed} kills landed mid-run in {runs} runs (seed {seed})"
+    for n in range(min(MAILS, runs * MAILS // batches), MAILS):
+        mailbox.add(season_mail(n))  # the rest of the season, for the run that finishes
     run_to_end(config, env)
     clean_config, clean_env = workspace(tmp_path / "clean", mailbox)
     run_to_end(clean_config, clean_env)
