@@ -245,7 +245,7 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     for path in files:
-        sub = process_file(path, book, extraction_limits(config.limits))
+        sub = process_file(path, book, extraction_limits(config.limits), config.ocr)
         unit = sub.unit.unit
         record = {
             "file": str(path),

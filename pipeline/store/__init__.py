@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.models import Message, Problem, Submission
+from pipeline.models import OCR_PENDING, Message, Problem, Submission
 from pipeline.store.submissions import insert_submission, link_copies
 
 MIGRATIONS: tuple[str, ...] = (
@@ -253,6 +253,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE mails ADD COLUMN in_hand INTEGER NOT NULL DEFAULT 0;
     UPDATE mails SET in_hand = 1, attempts = 0 WHERE state = 'new' AND attempts > 0;
     """,
+    # 10: scans waiting for OCR (read off the poll by the service); what OCR read is marked
+    """
+    CREATE TABLE ocr_jobs (
+        sha256      TEXT PRIMARY KEY REFERENCES mails(sha256),
+        state       TEXT NOT NULL CHECK (state IN ('queued', 'done')),
+        attempts    INTEGER NOT NULL DEFAULT 0,  -- counted before each try: a kill is a try
+        queued_at   TEXT NOT NULL,
+        finished_at TEXT
+    );
+    ALTER TABLE documents ADD COLUMN source TEXT NOT NULL DEFAULT '';   -- '', ocr, ocr_pending
+    ALTER TABLE documents ADD COLUMN doubtful TEXT NOT NULL DEFAULT '[]';  -- JSON figure keys
+    """,
 )
 
 
@@ -464,7 +476,9 @@ class Store:
             for i, res in enumerate(sub.documents):
                 a = res.analysis
                 db.execute(
-                    "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO documents (sha256, ordinal, name, filetype, kind, chars,"
+                    " categories, tags, figures, summary, source, doubtful)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         sha,
                         i,
@@ -476,6 +490,8 @@ class Store:
                         _json([[t.category, t.sentence, t.phrase] for t in a.tags]),
                         _json(dict(a.figures)),
                         a.summary,
+                        res.document.source,
+                        _json(res.doubtful),
                     ),
                 )
             for p in sub.problems:
@@ -483,6 +499,22 @@ class Store:
             db.execute("UPDATE mails SET state = 'done', in_hand = 0 WHERE sha256 = ?", (sha,))
             if message.message_id:
                 link_copies(db, message.message_id, message.sender)
+            _queue_ocr(db, sha, any(d.document.source == OCR_PENDING for d in sub.documents))
+
+    def ocr_queue(self) -> list[StoredMail]:
+        """Mails with scans waiting for OCR, oldest first (a restart resumes them)."""
+        rows = self.db.execute(
+            "SELECT m.sha256, m.path, j.attempts FROM ocr_jobs j JOIN mails m USING (sha256)"
+            " WHERE j.state = 'queued' ORDER BY j.queued_at, m.rowid"
+        ).fetchall()
+        return [StoredMail(r["sha256"], self.archive / r["path"], r["attempts"]) for r in rows]
+
+    def begin_ocr(self, sha: str) -> int:
+        """Count an OCR attempt before it starts (a kill counts); return the attempts."""
+        with self.transaction() as db:
+            db.execute("UPDATE ocr_jobs SET attempts = attempts + 1 WHERE sha256 = ?", (sha,))
+            row = db.execute("SELECT attempts FROM ocr_jobs WHERE sha256 = ?", (sha,)).fetchone()
+        return int(row["attempts"]) if row else 0
 
     def save_failure(self, sha: str, problem: Problem) -> None:
         """Record that a mail could not be processed; it is kept and not retried."""
@@ -542,6 +574,7 @@ class Store:
             "failed": one("SELECT count(*) FROM mails WHERE state = 'failed'").fetchone()[0],
             "pending": one("SELECT count(*) FROM mails WHERE state = 'new'").fetchone()[0],
             "problems": one("SELECT count(*) FROM problems").fetchone()[0],
+            "ocr_queued": one("SELECT count(*) FROM ocr_jobs WHERE state = 'queued'").fetchone()[0],
         }
 
     def last_run(self, command: str | None = None) -> sqlite3.Row | None:
@@ -582,6 +615,24 @@ def migrate(db: sqlite3.Connection) -> None:
             if db.execute("PRAGMA user_version").fetchone()[0] >= number:
                 continue  # another process (scheduler and a manual run) applied it meanwhile
             raise
+
+
+def _queue_ocr(db: sqlite3.Connection, sha: str, pending: bool) -> None:
+    """Queue the mail's scans for OCR (again, if a re-read brought them back), or mark
+    its OCR done: in the transaction that saves the result, so a mail is OCR'd once."""
+    if pending:
+        db.execute(
+            "INSERT INTO ocr_jobs (sha256, state, queued_at) VALUES (?, 'queued', ?)"
+            " ON CONFLICT (sha256) DO UPDATE SET state = 'queued', attempts = 0,"
+            " finished_at = NULL WHERE state != 'queued'",
+            (sha, now_iso()),
+        )
+    else:
+        db.execute(
+            "UPDATE ocr_jobs SET state = 'done', finished_at = ? WHERE sha256 = ?"
+            " AND state = 'queued'",
+            (now_iso(), sha),
+        )
 
 
 def _clear_results(db: sqlite3.Connection, sha: str) -> None:

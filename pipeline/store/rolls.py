@@ -21,8 +21,8 @@ SELECT s.sha256, s.message_id, s.sender, s.sender_name, s.subject, s.sent_at, s.
 FROM submissions s JOIN mails m USING (sha256) ORDER BY m.rowid
 """
 _DOCUMENTS = (
-    "SELECT sha256, ordinal, name, filetype, kind, chars, categories, tags, figures, summary"
-    " FROM documents ORDER BY sha256, ordinal"
+    "SELECT sha256, ordinal, name, filetype, kind, chars, categories, tags, figures, summary,"
+    " source, doubtful FROM documents ORDER BY sha256, ordinal"
 )
 _PROBLEMS = """
 SELECT p.id, p.sha256, p.stage, p.location, p.reason, p.action, p.created_at,
