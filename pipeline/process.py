@@ -184,7 +184,23 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
         problems.extend(got.problems)
     if not documents and not photos and not message.body.strip():
         problems.append(Problem("邮件", "邮件中没有可读取的正文或附件", "请打开原始邮件人工查看"))
-    return Reading(tuple(documents), tuple(photos), _grouped(problems, message))
+    return Reading(tuple(_drop_copies(documents)), tuple(photos), _grouped(problems, message))
+
+
+def _drop_copies(documents: list[Document]) -> list[Document]:
+    """With a file that has text of its own (the Word file), the mail's scans are its
+    signed copy: not read by OCR (a scanned PDF keeps the text pages it has, and a
+    photographed page stays a photo)."""
+    has_text = any(
+        d.filetype != "body" and d.source != OCR_PENDING and d.text.strip() for d in documents
+    )
+    if not has_text:
+        return documents
+    return [
+        Document(d.name, d.filetype, d.text) if d.source == OCR_PENDING else d
+        for d in documents
+        if d.source != OCR_PENDING or d.text.strip()
+    ]
 
 
 def _grouped(problems: list[Problem], message: Message) -> tuple[Problem, ...]:

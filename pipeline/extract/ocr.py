@@ -91,11 +91,12 @@ def looks_like_page(data: bytes) -> bool:
         image.draft("RGB", (256, 256))  # JPEG: decode at a fraction of the size
         image = image.convert("RGB")
         image.thumbnail((128, 128))
-        pixels = list(image.convert("HSV").getdata())
+        hsv = image.convert("HSV").tobytes()
     except Exception:  # not an image Pillow can open (HEIC): left as a photo
         return False
-    paper = sum(1 for _h, s, v in pixels if s < 40 and v > 150)
-    return paper >= 0.35 * len(pixels)
+    saturation, value = hsv[1::3], hsv[2::3]
+    paper = sum(1 for s, v in zip(saturation, value, strict=True) if s < 40 and v > 150)
+    return paper >= 0.35 * len(value)
 
 
 def read_image(image: Any) -> PageText:

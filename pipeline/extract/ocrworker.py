@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
+import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
@@ -45,7 +47,7 @@ def run_ocr(files: Sequence[tuple[str, bytes]], settings: OcrSettings) -> list[o
     timeout = STARTUP_S + settings.seconds_per_page * max(min(pages, settings.max_pages), 1)
     ctx = mp_context()
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=_serve, args=(child, settings), daemon=True)
+    process = ctx.Process(target=_serve, args=(child, settings, os.getpid()), daemon=True)
     process.start()
     child.close()
     try:
@@ -62,8 +64,9 @@ def run_ocr(files: Sequence[tuple[str, bytes]], settings: OcrSettings) -> list[o
         _kill(process)
 
 
-def _serve(conn: Connection, settings: OcrSettings) -> None:
+def _serve(conn: Connection, settings: OcrSettings, owner: int) -> None:
     os.setpgid(0, 0)
+    threading.Thread(target=_watch, args=(owner,), daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger().setLevel(logging.ERROR)
     limit_memory(settings.memory_mb)
@@ -88,6 +91,19 @@ def read_files(files: Sequence[tuple[str, bytes]], max_pages: int) -> list[ocr.O
         left -= got.pages
         out.append(got)
     return out
+
+
+def _watch(owner: int) -> None:
+    """End the worker when the process that wants its answer is gone (killed): the
+    forkserver would otherwise keep it reading pages for nobody."""
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
 
 
 def _failed(name: str, reason: str) -> ocr.OcrResult:

@@ -1,0 +1,177 @@
+"""Scanned reports are read by OCR (issue 19), on scans made with real tools.
+
+The dev set's reports are typeset into PDFs (reportlab, WenQuanYi Zen Hei),
+rasterised by pdftoppm and degraded with Pillow (red seal, rotation, blur, JPEG,
+a phone's perspective); tagging the scans must agree with tagging the text.
+The slow tests run RapidOCR for real (tens of seconds); `make test` runs them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.extract import extract_one
+from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, OCR_PENDING, Limits, OcrSettings
+from pipeline.parse import parse
+from pipeline.process import process_file, read_message, tag_reading, without_ocr
+from tests import scans
+from tests.builders import make_docx, make_mail
+from tests.conftest import REPO
+
+DEVSET = REPO / "bench" / "devset"
+
+
+def _text(name: str) -> str:
+    return (DEVSET / name).read_text(encoding="utf-8")
+
+
+def _pages(text: str) -> list:
+    return scans.rasterise(scans.render_pdf(text))
+
+
+def _scan_set(tmp: Path) -> dict[str, tuple[Path, str]]:
+    """Five reports, each scanned another way: file -> (scan path, source text)."""
+    made: dict[str, tuple[Path, str]] = {}
+
+    def keep(filename: str, data: bytes, text: str) -> None:
+        path = tmp / filename
+        path.write_bytes(data)
+        made[filename] = (path, text)
+
+    t = _text("001-guanyinqiao-street-summary.txt")
+    page = scans.stamp_seal(_pages(t)[0], "观音桥街道办事处")
+    keep("seal.pdf", scans.scan_pdf([scans.degrade(page, angle=3, blur=0.8, quality=40)]), t)
+    t = _text("003-district-education-commission.txt")
+    keep("rot90.jpg", scans.jpeg(scans.degrade(_pages(t)[0], angle=90), 60), t)
+    t = _text("004-district-tcm-hospital.txt")
+    page = scans.stamp_seal(_pages(t)[0], "江北区中医院", where=(0.5, 0.3))
+    keep("rot180.pdf", scans.scan_pdf([scans.degrade(page, angle=180, quality=50)]), t)
+    t = _text("008-fusheng-town-summary.txt")
+    keep("phone.jpg", scans.jpeg(scans.phone_photo(scans.stamp_seal(_pages(t)[0], "复盛镇人民政府"), 3), 55), t)  # fmt: skip
+    t = _text("041-wubao-town-summary.txt")
+    lines = t.splitlines()
+    first, second = "\n".join(lines[: len(lines) // 2]), "\n".join(lines[len(lines) // 2 :])
+    typed = scans.render_pdf(first)
+    keep("mixed.pdf", scans.merge_pdfs([typed, scans.scan_pdf(_pages(second))]), t)
+    return made
+
+
+def _similarity(expected: str, got: str) -> float:
+    a, b = re.sub(r"\s", "", expected), re.sub(r"\s", "", got)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sum(m.size for m in matcher.get_matching_blocks()) / len(a)
+
+
+@pytest.mark.slow
+def test_scans_tag_like_their_text(tmp_path, workspace, rulebook):
+    """`mailroll tag scan --json` on seal, rotated, phone and part-scanned pages agrees
+    with the typed text on >= 90% of (document, category) and >= 85% of figures."""
+    made = _scan_set(tmp_path)
+    out = CliRunner().invoke(
+        main,
+        ["--config", str(workspace.config_path), "tag", "--json", *(str(p) for p, _ in made.values())],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    records = [json.loads(line) for line in out.output.splitlines() if line.startswith("{")]
+    assert len(records) == len(made)
+    agree = pairs = figures_right = figures = 0
+    for record, (filename, (path, text)) in zip(records, made.items(), strict=True):
+        assert record["ocr"] == [filename], record  # read by OCR, marked as such
+        assert record["photos"] == [] and record["problems"] == [], record
+        typed = tmp_path / f"{path.stem}-typed.pdf"
+        typed.write_bytes(scans.render_pdf(text))
+        want = process_file(typed, rulebook)
+        assert want.documents[0].document.source == ""
+        for category in CATEGORY_IDS:
+            pairs += 1
+            agree += (category in record["categories"]) == (category in want.categories)
+        for key in FIGURE_KEYS:
+            figures += 1
+            figures_right += record["figures"].get(key) == want.figures.get(key)
+    assert agree / pairs >= 0.9, (agree, pairs, records)
+    assert figures_right / figures >= 0.85, (figures_right, figures, records)
+
+
+@pytest.mark.slow
+def test_ocr_reads_the_real_text_of_each_scan(tmp_path):
+    """The words on the page, in order, not just something: through the seal, rotated
+    by 90°, photographed at an angle, and only the scanned pages of a mixed PDF."""
+    from pipeline.extract.ocrworker import run_ocr
+
+    made = _scan_set(tmp_path)
+    del made["rot180.pdf"], made["phone.jpg"]  # read in the test above; keep this one short
+    results = run_ocr([(n, p.read_bytes()) for n, (p, _) in made.items()], OcrSettings())
+    for (name, (_path, text)), got in zip(made.items(), results, strict=True):
+        assert got.document is not None, (name, got)
+        assert got.document.source == "ocr"
+        assert _similarity(text, got.document.text) >= 0.95, (name, got.document.text)
+    assert results[0].document.text.startswith("关于观音桥街道2024年节能宣传周")
+    assert "悬挂横幅12条" in results[0].document.text.replace(" ", "")
+
+
+def test_activity_photo_stays_a_photo_and_a_page_photo_is_queued():
+    """A hall with people and a banner is counted as a photo and never queued for OCR;
+    a phone photo of a page (and a scanned PDF) is queued instead of becoming a problem."""
+    limits = Limits()
+    photo = scans.jpeg(scans.activity_photo(), 70)
+    got = extract_one("活动现场.jpg", photo, limits)
+    assert got.photos == ("活动现场.jpg",) and got.documents == () and got.problems == ()
+    page = scans.phone_photo(_pages(_text("008-fusheng-town-summary.txt"))[0])
+    got = extract_one("总结.jpg", scans.jpeg(page, 60), limits)
+    assert got.photos == ("总结.jpg",)
+    assert [(d.name, d.source) for d in got.documents] == [("总结.jpg", OCR_PENDING)]
+    scan = scans.scan_pdf(_pages(_text("001-guanyinqiao-street-summary.txt")))
+    got = extract_one("扫描件.pdf", scan, limits)
+    assert [(d.name, d.source, d.text.strip()) for d in got.documents] == [
+        ("扫描件.pdf", OCR_PENDING, "")
+    ]
+    assert got.problems == ()
+
+
+def test_word_file_and_its_scan_read_from_the_word_file(rulebook):
+    """With the docx and its signed scan in one mail, nothing is queued for OCR."""
+    text = _text("001-guanyinqiao-street-summary.txt")
+    scan = scans.scan_pdf(_pages(text))
+    photo = scans.jpeg(scans.phone_photo(_pages(text)[0]), 60)
+    message = parse(
+        make_mail(
+            attachments=[
+                ("观音桥街道总结.docx", make_docx(text.splitlines())),
+                ("观音桥街道总结（盖章）.pdf", scan),
+                ("盖章页.jpg", photo),
+            ]
+        )
+    )
+    reading = read_message(message)
+    assert [d.name for d in reading.documents] == ["观音桥街道总结.docx"]
+    assert all(d.source == "" for d in reading.documents)
+    assert reading.photos == ("盖章页.jpg",)
+    sub = tag_reading(message, reading, rulebook)
+    assert "publicity" in sub.categories and sub.figures["banners"] == 12
+
+
+def test_ocr_off_lists_the_scan_as_before(rulebook):
+    """[ocr] enabled = false: a scanned PDF is a 待处理 row, a page photo a photo."""
+    text = _text("001-guanyinqiao-street-summary.txt")
+    message = parse(
+        make_mail(
+            body="",
+            attachments=[
+                ("扫描件.pdf", scans.scan_pdf(_pages(text))),
+                ("盖章页.jpg", scans.jpeg(scans.phone_photo(_pages(text)[0]), 60)),
+            ],
+        )
+    )
+    reading = without_ocr(read_message(message))
+    assert reading.documents == ()
+    assert reading.photos == ("盖章页.jpg",)
+    assert [(p.where, p.reason) for p in reading.problems] == [
+        ("扫描件.pdf", "文件中没有可提取的文字（可能是扫描件或图片）")
+    ]
