@@ -54,7 +54,8 @@ def _scan_set(tmp: Path) -> dict[str, tuple[Path, str]]:
     page = scans.stamp_seal(_pages(t)[0], "江北区中医院", where=(0.5, 0.3))
     keep("rot180.pdf", scans.scan_pdf([scans.degrade(page, angle=180, quality=50)]), t)
     t = _text("008-fusheng-town-summary.txt")
-    keep("phone.jpg", scans.jpeg(scans.phone_photo(scans.stamp_seal(_pages(t)[0], "复盛镇人民政府"), 3), 55), t)  # fmt: skip
+    page = scans.stamp_seal(_pages(t)[0], "复盛镇人民政府")
+    keep("phone.jpg", scans.jpeg(scans.phone_photo(page, 3), 55), t)
     t = _text("041-wubao-town-summary.txt")
     lines = t.splitlines()
     first, second = "\n".join(lines[: len(lines) // 2]), "\n".join(lines[len(lines) // 2 :])
@@ -74,10 +75,10 @@ def test_scans_tag_like_their_text(tmp_path, workspace, rulebook):
     """`mailroll tag scan --json` on seal, rotated, phone and part-scanned pages agrees
     with the typed text on >= 90% of (document, category) and >= 85% of figures."""
     made = _scan_set(tmp_path)
+    files = [str(path) for path, _ in made.values()]
     out = CliRunner().invoke(
-        main,
-        ["--config", str(workspace.config_path), "tag", "--json", *(str(p) for p, _ in made.values())],
-    )  # fmt: skip
+        main, ["--config", str(workspace.config_path), "tag", "--json", *files]
+    )
     assert out.exit_code == 0, out.output
     records = [json.loads(line) for line in out.output.splitlines() if line.startswith("{")]
     assert len(records) == len(made)
@@ -175,3 +176,35 @@ def test_ocr_off_lists_the_scan_as_before(rulebook):
     assert [(p.where, p.reason) for p in reading.problems] == [
         ("扫描件.pdf", "文件中没有可提取的文字（可能是扫描件或图片）")
     ]
+
+
+def test_uncertain_digits_flag_their_figure_in_the_workbook(workspace, rulebook):
+    """A number OCR read with a low-confidence digit is flagged in 明细; a sure one is not."""
+    from pipeline.extract.ocr import _uncertain_numbers
+    from pipeline.models import Document, Reading
+    from pipeline.rollup.report import write_report
+    from pipeline.service.runner import open_store
+    from tests.reportkit import table
+
+    # RapidOCR's per-character results for one line: (character, confidence, box)
+    sure = [(c, 0.99, None) for c in "发放宣传资料"]
+    digits = [("1", 0.99, None), ("2", 0.62, None), ("8", 0.97, None), ("0", 0.99, None)]
+    line = [*sure, *digits, ("份", 0.99, None), ("，", 0.99, None)]
+    line += [(c, 0.99, None) for c in "悬挂横幅12条"]
+    assert list(_uncertain_numbers([tuple(line)])) == ["1280"]
+
+    raw = make_mail(body="", attachments=[("总结（盖章）.jpg", b"")])
+    message = parse(raw)
+    text = "观音桥街道开展节能宣传周活动，发放宣传资料1280份，悬挂横幅12条。"
+    reading = Reading((Document("总结（盖章）.jpg", "jpg", text, "ocr", ("1280",)),), (), ())
+    sub = tag_reading(message, reading, rulebook)
+    assert sub.documents[0].doubtful == ["leaflets"]
+    store = open_store(workspace.config)
+    sha, _ = store.save_raw("test", "1", raw)
+    store.save_submission(sha, message, sub)
+    book = write_report(store, workspace.config, rulebook)
+    store.close()
+    [row] = [r for r in table(book, "明细") if "盖章" in str(r["文件"])]
+    assert row["文件"] == "总结（盖章）.jpg（扫描件，文字由OCR识别）"
+    assert row["宣传资料(份)"] == "1280（识别存疑，请核对）"
+    assert row["横幅(条)"] == 12

@@ -50,7 +50,7 @@ def run_ocr_queue(
     seconds have passed or the service is asked to stop; return the mails finished."""
     started, finished = time.monotonic(), 0
     for mail in store.ocr_queue():
-        if should_stop() or time.monotonic() - started > budget_s:
+        if should_stop() or time.monotonic() - started >= budget_s:
             break
         attempts = store.begin_ocr(mail.sha256)
         ocr_mail(store, mail, book, config, gave_up=attempts > config.limits.max_attempts)
