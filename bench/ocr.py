@@ -1,6 +1,7 @@
 """OCR engines on the same scanned pages: accuracy, seconds per page, peak memory.
 
     .venv/bin/python -m bench.ocr [--docs 8] [--engines rapidocr,tesseract]
+    .venv/bin/python -m bench.ocr --backfill 200 [--scanned 0.05]
 
 The first `--docs` single-page reports of bench/devset are typeset (reportlab,
 WenQuanYi Zen Hei), rasterised at 150 dpi (pdftoppm) and degraded in turn: a red
@@ -11,6 +12,12 @@ seal + 3° tilt + blur + JPEG 40; turned 90°; a seal + turned 180°; a phone ph
 * characters: share of the source text's characters found in order (difflib);
 * categories: (document, category) pairs where the scan's tags agree with the text's;
 * figures: (document, key) pairs where the figure equals the text's.
+
+`--backfill N` processes the first N mails of the benchmark's season (bench/corpus.py)
+with a share `--scanned` of them replaced by scanned reports (a one-page scan PDF
+each, no text of their own), from a local Maildir, the way `mailroll run` does:
+poll, process every mail (scans queued), then the OCR queue; it prints when the
+text mail was done and when the last scan was read, with OCR seconds per page.
 
 RapidOCR runs as mailroll runs it (`pipeline.extract.ocr`: uprighting, then one
 thread); Tesseract 5 (Debian's tesseract-ocr + tesseract-ocr-chi-sim) runs as
@@ -136,12 +143,65 @@ def score(pages: list[tuple[Path, str]], texts: list[str]) -> dict[str, float]:
     }
 
 
+def backfill(mails: int, scanned: float) -> None:
+    """Season backfill with scanned reports: text mail first, then the OCR queue."""
+    from datetime import datetime
+
+    from bench.corpus import load_corpus
+    from pipeline.process import load_rulebook as rulebook
+    from pipeline.service.ocr import run_ocr_queue
+    from pipeline.service.runner import open_store, poll_mailbox, process_pending
+    from tests import scans
+    from tests.builders import CHINA, make_mail
+    from tests.conftest import Workspace
+
+    corpus = load_corpus(mails, 0)
+    every = max(round(1 / scanned), 1)
+    text = (DEVSET / "001-guanyinqiao-street-summary.txt").read_text("utf-8")
+    page = scans.stamp_seal(scans.rasterise(scans.render_pdf(text))[0], "观音桥街道办事处")
+    scan = scans.scan_pdf([scans.degrade(page, angle=2, blur=0.6, quality=50)])
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace(Path(tmp))
+        n_scans = 0
+        for i, path in enumerate(corpus.season):
+            if i % every == every - 1:
+                n_scans += 1
+                ws.add(make_mail(subject=f"节能宣传周总结（盖章扫描件{i}）", body="",
+                                 attachments=[(f"扫描件{i}.pdf", scan)],
+                                 date=datetime(2024, 5, 16, 9, tzinfo=CHINA),
+                                 message_id=f"<scan-{i}@bench>"))  # fmt: skip
+            else:
+                ws.add(path.read_bytes())
+        config = ws.config
+        book = rulebook(config.rules_dir)
+        store = open_store(config)
+        started = time.perf_counter()
+        polled = poll_mailbox(store, config)
+        done, failed = process_pending(store, config, book)
+        text_done = time.perf_counter() - started
+        queued = store.counts()["ocr_queued"]
+        read = run_ocr_queue(store, config, book, lambda: False, float("inf"))
+        ocr_done = time.perf_counter() - started
+        store.close()
+    print(
+        f"backfill: {polled.new_mails} mails ({n_scans} scanned, {n_scans / polled.new_mails:.0%});"
+        f" every mail processed (scans queued: {queued}) after {text_done:.1f} s"
+        f" ({done} processed, {failed} failed); OCR queue ({read} mails) done after"
+        f" {ocr_done:.1f} s, {(ocr_done - text_done) / max(read, 1):.1f} s per scanned page"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=8)
     parser.add_argument("--engines", default="rapidocr,tesseract")
+    parser.add_argument("--backfill", type=int, help="mails of the season to backfill")
+    parser.add_argument("--scanned", type=float, default=0.05, help="share of scanned reports")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
+    if args.backfill:
+        backfill(args.backfill, args.scanned)
+        return
     if args.child:  # one engine, in its own process
         print(json.dumps(read_pages(args.child, rest)))
         return

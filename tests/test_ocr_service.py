@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,15 @@ from tests.servicekit import (
 )
 
 SCAN_TEXT = (REPO / "bench" / "devset" / "001-guanyinqiao-street-summary.txt").read_text("utf-8")
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Mailroll]]:
+    """Every process a test starts; killed at the end if still running."""
+    started: list[Mailroll] = []
+    yield started
+    for proc in started:
+        proc.kill()
 
 
 def _scan_mail() -> bytes:
