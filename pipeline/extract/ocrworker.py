@@ -72,6 +72,10 @@ def _serve(conn: Connection, settings: OcrSettings, owner: int) -> None:
     limit_memory(settings.memory_mb)
     files = conn.recv()
     conn.send(read_files(files, settings.max_pages))
+    conn.close()
+    # skip multiprocessing's exit handlers: they would remove the temp folder the
+    # forkserver shares with mailroll (its own handler then fails at exit)
+    os._exit(0)
 
 
 def read_files(files: Sequence[tuple[str, bytes]], max_pages: int) -> list[ocr.OcrResult]:
