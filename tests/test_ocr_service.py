@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from pipeline.service.runner import run_once
 from tests import scans
 from tests.builders import make_mail
 from tests.conftest import REPO
-from tests.reportkit import table
+from tests.reportkit import by_unit, table
 from tests.servicekit import (
     DovecotBox,
     Mailroll,
@@ -63,15 +64,24 @@ def _scan_row(database: Path) -> tuple:
     return rows[0]
 
 
+def _cumulative(config: Path) -> Path:
+    return next((config.parent / "output").glob("*累计.xlsx"))
+
+
 def _details(config: Path) -> list[dict[str, object]]:
-    book = next((config.parent / "output").glob("*累计.xlsx"))
-    return table(book, "明细")
+    return table(_cumulative(config), "明细")
+
+
+def _summary(config: Path) -> dict[str, dict[str, object]]:
+    return by_unit(_cumulative(config))
 
 
 @pytest.mark.slow
 def test_scan_is_queued_read_later_once_and_survives_a_kill(tmp_path, dovecot, processes):
     box = DovecotBox(tmp_path, dovecot)
-    config_path = write_service_config(tmp_path, box)
+    config_path = write_service_config(
+        tmp_path, box, start=date(2024, 5, 13), end=date(2024, 5, 19)
+    )
     database = tmp_path / "var" / "mailroll.sqlite3"
     box.add(report_mail(1))
     box.add(_scan_mail())
@@ -83,9 +93,11 @@ def test_scan_is_queued_read_later_once_and_survives_a_kill(tmp_path, dovecot, p
     assert (json.loads(categories), json.loads(figures)) == ([], {})
     assert (source, state, attempts) == ("ocr_pending", "queued", 0)
     rows = [r for r in _details(config_path) if "盖章" in str(r["文件"])]
-    assert [(r["材料类型"], r["文件"]) for r in rows] == [
-        ("识别中", "观音桥街道总结（盖章）.pdf（扫描件，识别中）")
+    assert [(r["材料类型"], r["文件"], r["计入情况"]) for r in rows] == [
+        ("识别中", "观音桥街道总结（盖章）.pdf（扫描件，识别中）", "计入")
     ]
+    unit = _summary(config_path)["观音桥街道办事处"]
+    assert unit["报送状态"] == "按时" and "识别中" in str(unit["备注"])
     status = Mailroll(config_path, "status", "--json")
     processes.append(status)
     assert status.wait() == 0
@@ -114,6 +126,8 @@ def test_scan_is_queued_read_later_once_and_survives_a_kill(tmp_path, dovecot, p
         ("报告", "观音桥街道总结（盖章）.pdf（扫描件，文字由OCR识别）")
     ]
     assert rows[0]["横幅(条)"] == 12
+    unit = _summary(config_path)["观音桥街道办事处"]
+    assert unit["报送状态"] == "按时" and "识别中" not in str(unit["备注"] or "")
 
     # never twice: a later run finds nothing to process and nothing to OCR
     last = run_once(load_config(config_path))
