@@ -132,15 +132,21 @@ def phone_photo(page: Image.Image, seed: int = 0) -> Image.Image:
     return photo.filter(ImageFilter.GaussianBlur(0.6))
 
 
-def activity_photo(banner: str = "节能宣传周", seed: int = 0, size=(1600, 1200)) -> Image.Image:
-    """A hall with a red banner over rows of people: an activity photo, not a page."""
+def activity_photo(
+    banner: str = "节能宣传周", seed: int = 0, size=(1600, 1200), white_walls: bool = False
+) -> Image.Image:
+    """A hall with a red banner over rows of people: an activity photo, not a page.
+    With `white_walls` much of it is white like paper (only OCR can tell)."""
     rnd = random.Random(seed)
     w, h = size
     img = Image.new("RGB", size)
     draw = ImageDraw.Draw(img)
     for y in range(h):  # walls and floor
         t = y / h
-        draw.line((0, y, w, y), fill=(int(170 - 60 * t), int(150 - 50 * t), int(120 - 40 * t)))
+        if white_walls:
+            draw.line((0, y, w, y), fill=(int(245 - 30 * t), int(245 - 30 * t), int(240 - 30 * t)))
+        else:
+            draw.line((0, y, w, y), fill=(int(170 - 60 * t), int(150 - 50 * t), int(120 - 40 * t)))
     draw.rectangle((w * 0.1, h * 0.08, w * 0.9, h * 0.2), fill=(200, 20, 30))
     font = ImageFont.truetype(str(FONT), int(h * 0.08))
     draw.text((w / 2, h * 0.14), banner, fill=(250, 220, 60), font=font, anchor="mm")

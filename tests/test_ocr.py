@@ -103,12 +103,18 @@ def test_scans_tag_like_their_text(tmp_path, workspace, rulebook):
 @pytest.mark.slow
 def test_ocr_reads_the_real_text_of_each_scan(tmp_path):
     """The words on the page, in order, not just something: through the seal, rotated
-    by 90°, photographed at an angle, and only the scanned pages of a mixed PDF."""
+    by 90°, and only the scanned pages of a mixed PDF; a photo of a hall with a
+    banner, white enough to look like paper, stays a photo."""
+    from pipeline.extract.ocr import looks_like_page
     from pipeline.extract.ocrworker import run_ocr
 
     made = _scan_set(tmp_path)
     del made["rot180.pdf"], made["phone.jpg"]  # read in the test above; keep this one short
-    results = run_ocr([(n, p.read_bytes()) for n, (p, _) in made.items()], OcrSettings())
+    hall = scans.jpeg(scans.activity_photo("节能宣传周启动仪式", white_walls=True), 70)
+    assert looks_like_page(hall)  # white walls pass the first look: OCR has to decide
+    files = [(n, p.read_bytes()) for n, (p, _) in made.items()] + [("会场.jpg", hall)]
+    *results, photo = run_ocr(files, OcrSettings())
+    assert (photo.photo, photo.document, photo.problems) == ("会场.jpg", None, ())
     for (name, (_path, text)), got in zip(made.items(), results, strict=True):
         assert got.document is not None, (name, got)
         assert got.document.source == "ocr"
@@ -208,3 +214,44 @@ def test_uncertain_digits_flag_their_figure_in_the_workbook(workspace, rulebook)
     assert row["文件"] == "总结（盖章）.jpg（扫描件，文字由OCR识别）"
     assert row["宣传资料(份)"] == "1280（识别存疑，请核对）"
     assert row["横幅(条)"] == 12
+
+
+def test_ocr_timeout_and_crash_are_one_problem_each():
+    """The OCR worker's own limits: past seconds_per_page it is killed, past memory_mb
+    it fails; either way one problem line per file, no exception."""
+    from pipeline.extract.ocrworker import run_ocr
+
+    scan = scans.scan_pdf(_pages(_text("001-guanyinqiao-street-summary.txt")))
+    [late] = run_ocr([("扫描件.pdf", scan)], OcrSettings(seconds_per_page=0.5))
+    assert late.document is None
+    assert [(p.where, p.reason) for p in late.problems] == [
+        ("扫描件.pdf", "文字识别超时（超过 1 秒），已放弃")
+    ]
+    [starved] = run_ocr([("扫描件.pdf", scan)], OcrSettings(memory_mb=150))
+    assert starved.document is None
+    assert [(p.where, p.reason) for p in starved.problems] == [
+        ("扫描件.pdf", "文字识别程序无法启动（未安装 rapidocr，或 ocr.memory_mb 过小）")
+    ]
+
+
+def test_a_timed_out_scan_is_a_problem_row_and_leaves_the_queue(workspace):
+    """In the service: the mail keeps counting, the scan is one 待处理 row, the queue is empty."""
+    from pipeline.service.runner import open_store, run_once
+
+    with workspace.config_path.open("a", encoding="utf-8") as fh:
+        fh.write("\n[ocr]\nseconds_per_page = 0.5\n")
+    scan = scans.scan_pdf(_pages(_text("001-guanyinqiao-street-summary.txt")))
+    workspace.add(make_mail(body="", attachments=[("观音桥街道总结（盖章）.pdf", scan)]))
+    result = run_once(workspace.config)
+    assert (result.processed, result.failed) == (1, 0)
+    store = open_store(workspace.config)
+    try:
+        problems = store.db.execute("SELECT location, reason FROM problems").fetchall()
+        jobs = store.db.execute("SELECT state, attempts FROM ocr_jobs").fetchall()
+        docs = store.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    finally:
+        store.close()
+    assert [tuple(p) for p in problems] == [
+        ("观音桥街道总结（盖章）.pdf", "文字识别超时（超过 1 秒），已放弃")
+    ]
+    assert [tuple(j) for j in jobs] == [("done", 1)] and docs == 0

@@ -2,8 +2,8 @@
 
 One process per mail's scans (loading the models costs ~2 s against 10-40 s a
 page): it caps its address space (`[ocr] memory_mb`), and the parent waits at
-most `[ocr] seconds_per_page` for each page plus the models' start-up, then
-kills the worker's process group. A timeout or a crash becomes one Problem per
+most `[ocr] seconds_per_page` for each page and once more for the models'
+start-up, then kills the worker's process group. A timeout or a crash becomes one Problem per
 file, never an exception: the mail keeps everything else it said.
 """
 
@@ -24,8 +24,6 @@ from pipeline.models import OcrSettings, Problem
 
 log = logging.getLogger(__name__)
 
-STARTUP_S = 30.0  # loading onnxruntime and the models, on a busy machine
-
 
 def pages_to_read(name: str, data: bytes, max_pages: int) -> int:
     """How many pages OCR will read in this file (for its time limit)."""
@@ -44,7 +42,7 @@ def run_ocr(files: Sequence[tuple[str, bytes]], settings: OcrSettings) -> list[o
     if not files:
         return []
     pages = sum(pages_to_read(n, d, settings.max_pages) for n, d in files)
-    timeout = STARTUP_S + settings.seconds_per_page * max(min(pages, settings.max_pages), 1)
+    timeout = settings.seconds_per_page * (min(pages, settings.max_pages) + 1)  # +1: start-up
     ctx = mp_context()
     parent, child = ctx.Pipe()
     process = ctx.Process(target=_serve, args=(child, settings, os.getpid()), daemon=True)
@@ -90,6 +88,8 @@ def read_files(files: Sequence[tuple[str, bytes]], max_pages: int) -> list[ocr.O
             got = ocr.read_file(name, data, left)
         except MemoryError:
             got = _failed(name, "文字识别时占用内存超过上限，已放弃")
+        except ImportError:  # onnxruntime cannot even load under a too small memory_mb
+            got = _failed(name, "文字识别程序无法启动（未安装 rapidocr，或 ocr.memory_mb 过小）")
         except Exception as exc:  # a broken scan costs one problem line
             got = _failed(name, f"文字识别失败（{exc.__class__.__name__}）")
         left -= got.pages
