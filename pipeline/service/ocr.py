@@ -33,6 +33,7 @@ from pipeline.process import (
     without_ocr,
 )
 from pipeline.store import Store, StoredMail
+from pipeline.store.ocrjobs import begin_ocr, ocr_queue
 from pipeline.store.readings import dump_reading, load_reading, reading_version
 from pipeline.timings import stage
 
@@ -49,10 +50,10 @@ def run_ocr_queue(
     """Read the queued scans, oldest mail first, until the queue is empty, `budget_s`
     seconds have passed or the service is asked to stop; return the mails finished."""
     started, finished = time.monotonic(), 0
-    for mail in store.ocr_queue():
+    for mail in ocr_queue(store):
         if should_stop() or time.monotonic() - started >= budget_s:
             break
-        attempts = store.begin_ocr(mail.sha256)
+        attempts = begin_ocr(store, mail.sha256)
         ocr_mail(store, mail, book, config, gave_up=attempts > config.limits.max_attempts)
         finished += 1
     left = store.counts()["ocr_queued"]

@@ -499,22 +499,9 @@ class Store:
             db.execute("UPDATE mails SET state = 'done', in_hand = 0 WHERE sha256 = ?", (sha,))
             if message.message_id:
                 link_copies(db, message.message_id, message.sender)
-            _queue_ocr(db, sha, any(d.document.source == OCR_PENDING for d in sub.documents))
+            from pipeline.store.ocrjobs import queue_ocr  # (imports this module)
 
-    def ocr_queue(self) -> list[StoredMail]:
-        """Mails with scans waiting for OCR, oldest first (a restart resumes them)."""
-        rows = self.db.execute(
-            "SELECT m.sha256, m.path, j.attempts FROM ocr_jobs j JOIN mails m USING (sha256)"
-            " WHERE j.state = 'queued' ORDER BY j.queued_at, m.rowid"
-        ).fetchall()
-        return [StoredMail(r["sha256"], self.archive / r["path"], r["attempts"]) for r in rows]
-
-    def begin_ocr(self, sha: str) -> int:
-        """Count an OCR attempt before it starts (a kill counts); return the attempts."""
-        with self.transaction() as db:
-            db.execute("UPDATE ocr_jobs SET attempts = attempts + 1 WHERE sha256 = ?", (sha,))
-            row = db.execute("SELECT attempts FROM ocr_jobs WHERE sha256 = ?", (sha,)).fetchone()
-        return int(row["attempts"]) if row else 0
+            queue_ocr(db, sha, any(d.document.source == OCR_PENDING for d in sub.documents))
 
     def save_failure(self, sha: str, problem: Problem) -> None:
         """Record that a mail could not be processed; it is kept and not retried."""
@@ -615,24 +602,6 @@ def migrate(db: sqlite3.Connection) -> None:
             if db.execute("PRAGMA user_version").fetchone()[0] >= number:
                 continue  # another process (scheduler and a manual run) applied it meanwhile
             raise
-
-
-def _queue_ocr(db: sqlite3.Connection, sha: str, pending: bool) -> None:
-    """Queue the mail's scans for OCR (again, if a re-read brought them back), or mark
-    its OCR done: in the transaction that saves the result, so a mail is OCR'd once."""
-    if pending:
-        db.execute(
-            "INSERT INTO ocr_jobs (sha256, state, queued_at) VALUES (?, 'queued', ?)"
-            " ON CONFLICT (sha256) DO UPDATE SET state = 'queued', attempts = 0,"
-            " finished_at = NULL WHERE state != 'queued'",
-            (sha, now_iso()),
-        )
-    else:
-        db.execute(
-            "UPDATE ocr_jobs SET state = 'done', finished_at = ? WHERE sha256 = ?"
-            " AND state = 'queued'",
-            (now_iso(), sha),
-        )
 
 
 def _clear_results(db: sqlite3.Connection, sha: str) -> None:
