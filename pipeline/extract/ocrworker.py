@@ -64,6 +64,7 @@ def run_ocr(files: Sequence[tuple[str, bytes]], settings: OcrSettings) -> list[o
 
 def _serve(conn: Connection, settings: OcrSettings, owner: int) -> None:
     os.setpgid(0, 0)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # nothing may corrupt `mailroll tag --json`
     threading.Thread(target=_watch, args=(owner,), daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger().setLevel(logging.ERROR)
