@@ -238,7 +238,7 @@ def _read(name: str, filetype: str, data: bytes, limits: Limits, depth: int) -> 
             f"文件已损坏或无法读取（{filetype}: {exc.__class__.__name__}）",
             "请联系报送单位重新发送该附件",
         )
-    if filetype == "pdf" and _has_scans(data):  # read by OCR later, off the poll
+    if filetype == "pdf" and _has_scans(data, text):  # read by OCR later, off the poll
         return Extraction(documents=(Document(name, filetype, text, OCR_PENDING),))
     if not text.strip():
         return problem(name, NO_TEXT, "请打开原始邮件人工查看")
@@ -257,9 +257,14 @@ def _photo(name: str, filetype: str, data: bytes) -> Extraction:
     return Extraction(photos=(name,))
 
 
-def _has_scans(data: bytes) -> bool:
+def _has_scans(data: bytes, text: str) -> bool:
+    """Whether some page of a PDF is a scan; only a PDF with a page of (almost) no text
+    is looked at again, so typed PDFs cost nothing more."""
     from pipeline.extract.ocr import scanned_pages
 
+    pages = text.rstrip("\f\n").split("\f")  # both PDF readers end a page with a form feed
+    if all(len(page.strip()) >= 10 for page in pages):
+        return False
     try:
         return scanned_pages(data) > 0
     except Exception:  # PDFium cannot open it; pdfminer may have read it
