@@ -190,7 +190,7 @@ def test_uncertain_digits_flag_their_figure_in_the_workbook(workspace, rulebook)
     from pipeline.models import Document, Reading
     from pipeline.rollup.report import write_report
     from pipeline.service.runner import open_store
-    from tests.reportkit import table
+    from tests.reportkit import by_unit, table
 
     # RapidOCR's per-character results for one line: (character, confidence, box)
     sure = [(c, 0.99, None) for c in "发放宣传资料"]
@@ -214,6 +214,8 @@ def test_uncertain_digits_flag_their_figure_in_the_workbook(workspace, rulebook)
     assert row["文件"] == "总结（盖章）.jpg（扫描件，文字由OCR识别）"
     assert row["宣传资料(份)"] == "1280（识别存疑，请核对）"
     assert row["横幅(条)"] == 12
+    unit = by_unit(book)["观音桥街道办事处"]
+    assert "数字存疑" in str(unit["备注"]) and unit["宣传资料(份)"] == 1280
 
 
 def test_ocr_timeout_and_crash_are_one_problem_each():

@@ -94,8 +94,9 @@ def rollup(subs: pd.DataFrame, unit_ids: list[str], deadline: datetime) -> pd.Da
         other.loc[other["kind"] == "notice", "unit_id"]
     )
     out["unreadable"] = index.isin(counted.loc[counted["problems"] > 0, "unit_id"])
-    waiting = counted["ocr_waiting"] > 0 if "ocr_waiting" in counted else counted["problems"] < 0
-    out["ocr_waiting"] = index.isin(counted.loc[waiting, "unit_id"])
+    for flag in ("ocr_waiting", "ocr_doubtful"):  # scans 识别中; figures OCR was unsure of
+        marked = counted[flag] > 0 if flag in counted else counted["problems"] < 0
+        out[flag] = index.isin(counted.loc[marked, "unit_id"])
     return out
 
 

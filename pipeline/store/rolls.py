@@ -18,6 +18,8 @@ SELECT s.sha256, s.message_id, s.sender, s.sender_name, s.subject, s.sent_at, s.
        (SELECT count(*) FROM problems p WHERE p.sha256 = s.sha256) AS problems,
        (SELECT count(*) FROM documents d WHERE d.sha256 = s.sha256 AND d.source = 'ocr_pending')
            AS ocr_waiting,
+       (SELECT count(*) FROM documents d WHERE d.sha256 = s.sha256 AND d.doubtful != '[]')
+           AS ocr_doubtful,
        (SELECT group_concat(d.name, char(10)) FROM documents d WHERE d.sha256 = s.sha256)
            AS names
 FROM submissions s JOIN mails m USING (sha256) ORDER BY m.rowid
