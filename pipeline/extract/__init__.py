@@ -257,12 +257,12 @@ def _photo(name: str, filetype: str, data: bytes) -> Extraction:
     return Extraction(photos=(name,))
 
 
-def _has_scans(data: bytes, text: str) -> bool:
+def _has_scans(data: bytes, content: str) -> bool:
     """Whether some page of a PDF is a scan; only a PDF with a page of (almost) no text
     is looked at again, so typed PDFs cost nothing more."""
     from pipeline.extract.ocr import scanned_pages
 
-    pages = text.rstrip("\f\n").split("\f")  # both PDF readers end a page with a form feed
+    pages = content.rstrip("\f\n").split("\f")  # both PDF readers end a page with a form feed
     if all(len(page.strip()) >= 10 for page in pages):
         return False
     try:
