@@ -257,3 +257,17 @@ def test_a_timed_out_scan_is_a_problem_row_and_leaves_the_queue(workspace):
         ("观音桥街道总结（盖章）.pdf", "文字识别超时（超过 1 秒），已放弃")
     ]
     assert [tuple(j) for j in jobs] == [("done", 1)] and docs == 0
+
+
+def test_pages_past_the_limit_are_listed_and_a_photo_stays_a_photo():
+    """[ocr] max_pages per mail: past it a scan is a problem line, an image a photo too."""
+    from pipeline.extract.ocrworker import read_files
+
+    text = _text("001-guanyinqiao-street-summary.txt")
+    page = scans.jpeg(scans.phone_photo(_pages(text)[0]), 60)
+    got = read_files([("盖章页.jpg", page), ("扫描件.pdf", scans.scan_pdf(_pages(text)))], 0)
+    assert [(r.document, r.photo) for r in got] == [(None, "盖章页.jpg"), (None, None)]
+    assert [[p.reason for p in r.problems] for r in got] == [
+        ["超过每封邮件 0 页的文字识别上限，未识别（按照片计）"],
+        ["超过每封邮件 0 页的文字识别上限，未识别"],
+    ]

@@ -83,7 +83,7 @@ def read_files(files: Sequence[tuple[str, bytes]], max_pages: int) -> list[ocr.O
     left = max_pages
     for name, data in files:
         if left <= 0:
-            out.append(_failed(name, f"扫描页超过每封邮件 {max_pages} 页的识别上限，未识别"))
+            out.append(_over_limit(name, data, max_pages))
             continue
         try:
             got = ocr.read_file(name, data, left)
@@ -109,6 +109,15 @@ def _watch(owner: int) -> None:
             os._exit(1)
         except PermissionError:
             pass
+
+
+def _over_limit(name: str, data: bytes, max_pages: int) -> ocr.OcrResult:
+    """Past `[ocr] max_pages`: a scan is listed; an image stays a photo, and is listed."""
+    reason = f"超过每封邮件 {max_pages} 页的文字识别上限，未识别"
+    if detect_type(data[:64], name) in IMAGE_TYPES:
+        failed = _failed(name, f"{reason}（按照片计）")
+        return ocr.OcrResult(photo=name, problems=failed.problems)
+    return _failed(name, reason)
 
 
 def _failed(name: str, reason: str) -> ocr.OcrResult:
