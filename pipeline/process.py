@@ -77,14 +77,12 @@ def process_message(
     """Work out unit, categories, figures and problems for one parsed mail; its scans
     are read by OCR at once (`mailroll tag`; the service queues them instead)."""
     reading = read_message(message, limits)
-    reading = ocr_now(reading, {a.filename: a.data for a in message.attachments}, message, ocr)
+    reading = ocr_now(reading, {a.filename: a.data for a in message.attachments}, ocr)
     with stage("tag"):
         return tag_reading(message, reading, book)
 
 
-def ocr_now(
-    reading: Reading, files: dict[str, bytes], message: Message | None, ocr: OcrSettings | None
-) -> Reading:
+def ocr_now(reading: Reading, files: dict[str, bytes], ocr: OcrSettings | None) -> Reading:
     """The Reading with its queued scans read by OCR now (in the OCR worker), or, with
     OCR off, settled without it."""
     ocr = ocr or OcrSettings()
@@ -92,8 +90,7 @@ def ocr_now(
         return reading
     if not ocr.enabled:
         return without_ocr(reading)
-    wanted = pending_scans(reading)
-    found = scan_files(wanted, files, message)
+    found = scan_files(pending_scans(reading), files)
     return with_ocr(reading, dict(zip(found, run_ocr(list(found.items()), ocr), strict=True)))
 
 
@@ -102,9 +99,7 @@ def pending_scans(reading: Reading) -> list[str]:
     return [d.name for d in reading.documents if d.source == OCR_PENDING]
 
 
-def scan_files(
-    names: Sequence[str], files: dict[str, bytes], message: Message | None = None
-) -> dict[str, bytes]:
+def scan_files(names: Sequence[str], files: dict[str, bytes]) -> dict[str, bytes]:
     """The bytes of each scan named, from the top-level files or from inside an archive
     or forwarded mail (`材料.zip/扫描件.pdf`)."""
     from pipeline.extract import unpack
@@ -187,12 +182,16 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
     return Reading(tuple(_drop_copies(documents)), tuple(photos), _grouped(problems, message))
 
 
+REPORT_CHARS = 200  # a file with this much text of its own is the report, not a note
+
+
 def _drop_copies(documents: list[Document]) -> list[Document]:
-    """With a file that has text of its own (the Word file), the mail's scans are its
-    signed copy: not read by OCR (a scanned PDF keeps the text pages it has, and a
+    """With a file that has a report's worth of text (the Word file), the mail's scans
+    are its signed copy: not read by OCR (a scanned PDF keeps the text pages it has, and a
     photographed page stays a photo)."""
     has_text = any(
-        d.filetype != "body" and d.source != OCR_PENDING and d.text.strip() for d in documents
+        d.filetype != "body" and d.source != OCR_PENDING and len(d.text.strip()) >= REPORT_CHARS
+        for d in documents
     )
     if not has_text:
         return documents

@@ -271,3 +271,25 @@ def test_pages_past_the_limit_are_listed_and_a_photo_stays_a_photo():
         ["超过每封邮件 0 页的文字识别上限，未识别（按照片计）"],
         ["超过每封邮件 0 页的文字识别上限，未识别"],
     ]
+
+
+def test_a_scan_inside_a_zip_is_queued_and_found_again():
+    """A scan in an archive is queued by its path (材料.zip/扫描件.pdf) and the OCR queue
+    finds its bytes again in the archived mail's attachment. The zip stores the PDF
+    uncompressed, so %PDF- shows in its first bytes: it is still a zip. A short note
+    beside the scan does not stop OCR (only a report's worth of text does)."""
+    import io
+    import zipfile
+
+    from pipeline.process import pending_scans, scan_files
+
+    scan = scans.scan_pdf(_pages(_text("001-guanyinqiao-street-summary.txt")))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("扫描件.pdf", scan)
+        zf.writestr("说明.txt", "观音桥街道节能宣传周材料")
+    message = parse(make_mail(body="", attachments=[("材料.zip", buf.getvalue())]))
+    reading = read_message(message)
+    assert pending_scans(reading) == ["材料.zip/扫描件.pdf"]
+    files = {a.filename: a.data for a in message.attachments}
+    assert scan_files(pending_scans(reading), files) == {"材料.zip/扫描件.pdf": scan}

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from pipeline.config import Config
 from pipeline.extract.ocrworker import run_ocr
-from pipeline.models import Problem, Reading
+from pipeline.models import Attachment, Problem, Reading
 from pipeline.parse import parse_file
 from pipeline.process import (
     Rulebook,
@@ -85,7 +85,11 @@ def ocr_mail(store: Store, mail: StoredMail, book: Rulebook, config: Config, gav
 
 
 def _read_scans(
-    attachments: tuple, reading: Reading, config: Config, gave_up: bool, attempts: int
+    attachments: tuple[Attachment, ...],
+    reading: Reading,
+    config: Config,
+    gave_up: bool,
+    attempts: int,
 ) -> Reading:
     if gave_up:
         return _settled(reading, f"文字识别已中断 {attempts - 1} 次，不再自动重试")
