@@ -271,9 +271,7 @@ def process_file(
     if _looks_like_mail(path, data):
         return process_message(parse(data), book, limits, ocr)
     got = extract(path.name, data, limits or Limits())
-    reading = ocr_now(
-        Reading(got.documents, got.photos, got.problems), {path.name: data}, None, ocr
-    )
+    reading = ocr_now(Reading(got.documents, got.photos, got.problems), {path.name: data}, ocr)
     unit = identify(
         book.roster,
         filenames=[path.name, *_inner_names(reading.documents, reading.photos)],
