@@ -125,7 +125,8 @@ def test_ocr_reads_the_real_text_of_each_scan(tmp_path):
 
 def test_activity_photo_stays_a_photo_and_a_page_photo_is_queued():
     """A hall with people and a banner is counted as a photo and never queued for OCR;
-    a phone photo of a page (and a scanned PDF) is queued instead of becoming a problem."""
+    a phone photo of a page, a scanned PDF and a PDF whose last page is a scan are
+    queued instead of becoming a problem; a typed PDF is not."""
     limits = Limits()
     photo = scans.jpeg(scans.activity_photo(), 70)
     got = extract_one("活动现场.jpg", photo, limits)
@@ -140,6 +141,12 @@ def test_activity_photo_stays_a_photo_and_a_page_photo_is_queued():
         ("扫描件.pdf", OCR_PENDING, "")
     ]
     assert got.problems == ()
+    typed = scans.render_pdf("观音桥街道节能宣传周工作总结\n悬挂横幅12条。")
+    got = extract_one("混合.pdf", scans.merge_pdfs([typed, scan]), limits)  # last page scanned
+    assert [(d.source, d.text.split()) for d in got.documents] == [
+        (OCR_PENDING, ["观音桥街道节能宣传周工作总结", "悬挂横幅12条。"])
+    ]
+    assert extract_one("打印.pdf", typed, limits).documents[0].source == ""
 
 
 def test_word_file_and_its_scan_read_from_the_word_file(rulebook):

@@ -262,7 +262,7 @@ def _has_scans(data: bytes, content: str) -> bool:
     is looked at again, so typed PDFs cost nothing more."""
     from pipeline.extract.ocr import scanned_pages
 
-    pages = content.rstrip("\f\n").split("\f")  # both PDF readers end a page with a form feed
+    pages = content.split("\f")  # pages end with a form feed (pdfminer: the last one too)
     if all(len(page.strip()) >= 10 for page in pages):
         return False
     try:
