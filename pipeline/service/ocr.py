@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from pipeline.config import Config
 from pipeline.extract.ocrworker import run_ocr
@@ -32,6 +33,7 @@ from pipeline.process import (
     with_ocr,
     without_ocr,
 )
+from pipeline.service.mails import Outcome, record_outcome
 from pipeline.store import Store, StoredMail
 from pipeline.store.ocrjobs import begin_ocr, ocr_queue
 from pipeline.store.readings import dump_reading, load_reading, reading_version
@@ -78,10 +80,10 @@ def ocr_mail(store: Store, mail: StoredMail, book: Rulebook, config: Config, gav
         reading = _settled(reading, f"文字识别出错（{exc.__class__.__name__}），未识别")
     with stage("tag"):
         submission = tag_reading(message, reading, book)
-    with stage("store"):
-        store.save_submission(
-            mail.sha256, message, submission, (version, dump_reading(message, reading))
-        )
+    stored = (version, dump_reading(message, reading))
+    record_outcome(
+        store, mail, Outcome(replace(message, attachments=()), submission, reading=stored)
+    )
 
 
 def _read_scans(
