@@ -223,6 +223,8 @@ def _auth_servers(sec: Section) -> tuple[str, ...]:
     if not all(isinstance(s, str) and s.strip() and " " not in s.strip() for s in servers):
         raise sec._fail("auth_results_from", 'must be a list of server names, e.g. ["mx.qq.com"]')
     return tuple(s.strip().lower() for s in servers)
+
+
 def _ocr(sec: Section) -> OcrSettings:
     """[ocr]: on/off, pages per mail, seconds per page, memory of the OCR worker."""
     ocr = OcrSettings(
