@@ -75,6 +75,11 @@ class Document:
     name: str  # "正文", a file name, or "bundle.zip/inner.docx"
     filetype: str  # detected type: body, docx, pdf, txt, html, image, ...
     text: str
+    source: str = ""  # "": the file's own text; "ocr": read by OCR; OCR_PENDING: queued for OCR
+    uncertain: tuple[str, ...] = ()  # numbers OCR read with a low-confidence digit ("1280")
+
+
+OCR_PENDING = "ocr_pending"  # Document.source of a scan (or a photo that may be a page) in queue
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,12 @@ class Analysis:
 class DocumentResult:
     document: Document
     analysis: Analysis
+
+    @property
+    def doubtful(self) -> list[str]:
+        """Figure keys whose number OCR read with an uncertain digit: to be checked."""
+        unsure = set(self.document.uncertain)
+        return [k for k, v in self.analysis.figures.items() if str(v) in unsure]
 
 
 @dataclass(frozen=True)
@@ -221,6 +232,16 @@ class Limits:
     max_depth: int = 3  # archives/forwarded mails inside archives/forwarded mails ...
     max_entries: int = 1000  # files in one archive
     max_expanded_bytes: int = 200 * 2**20  # everything unpacked from one attachment
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """config.toml's [ocr]: reading scanned pages and photographed pages, off the poll."""
+
+    enabled: bool = True
+    max_pages: int = 20  # pages (and page photos) read by OCR per mail; the rest are listed
+    seconds_per_page: float = 120.0  # the OCR worker's time limit is this x its pages
+    memory_mb: int = 2048  # address space of the OCR worker (the models need ~800 MB)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Limits as ConfigLimits
-from pipeline.extract import GROUP_AT, IMAGE_TYPES, Limits, detect_type, extract, one_row
+from pipeline.extract import GROUP_AT, IMAGE_TYPES, NO_TEXT, Limits, detect_type, extract, one_row
+from pipeline.extract.ocr import OcrResult
+from pipeline.extract.ocrworker import run_ocr
 from pipeline.models import (
+    OCR_PENDING,
     Document,
     DocumentResult,
     Message,
+    OcrSettings,
     Problem,
     Reading,
     Submission,
@@ -67,11 +71,86 @@ def extraction_limits(limits: ConfigLimits) -> Limits:
     )
 
 
-def process_message(message: Message, book: Rulebook, limits: Limits | None = None) -> Submission:
-    """Work out unit, categories, figures and problems for one parsed mail."""
+def process_message(
+    message: Message, book: Rulebook, limits: Limits | None = None, ocr: OcrSettings | None = None
+) -> Submission:
+    """Work out unit, categories, figures and problems for one parsed mail; its scans
+    are read by OCR at once (`mailroll tag`; the service queues them instead)."""
     reading = read_message(message, limits)
+    reading = ocr_now(reading, {a.filename: a.data for a in message.attachments}, ocr)
     with stage("tag"):
         return tag_reading(message, reading, book)
+
+
+def ocr_now(reading: Reading, files: dict[str, bytes], ocr: OcrSettings | None) -> Reading:
+    """The Reading with its queued scans read by OCR now (in the OCR worker), or, with
+    OCR off, settled without it."""
+    ocr = ocr or OcrSettings()
+    if not pending_scans(reading):
+        return reading
+    if not ocr.enabled:
+        return without_ocr(reading)
+    found = scan_files(pending_scans(reading), files)
+    return with_ocr(reading, dict(zip(found, run_ocr(list(found.items()), ocr), strict=True)))
+
+
+def pending_scans(reading: Reading) -> list[str]:
+    """Names of the documents queued for OCR."""
+    return [d.name for d in reading.documents if d.source == OCR_PENDING]
+
+
+def scan_files(names: Sequence[str], files: dict[str, bytes]) -> dict[str, bytes]:
+    """The bytes of each scan named, from the top-level files or from inside an archive
+    or forwarded mail (`材料.zip/扫描件.pdf`)."""
+    from pipeline.extract import unpack
+
+    found = {n: files[n] for n in names if n in files}
+    for name, data in files.items():
+        inner = [n for n in names if n.startswith(f"{name}/") and n not in found]
+        if inner:
+            found.update(unpack(name, data, set(inner)))
+    return {n: found[n] for n in names if n in found}
+
+
+def without_ocr(reading: Reading) -> Reading:
+    """Scans settled with OCR off: what text they have, a problem for the rest."""
+    documents, problems = [], list(reading.problems)
+    for d in reading.documents:
+        if d.source != OCR_PENDING:
+            documents.append(d)
+        elif d.filetype == "pdf":
+            if d.text.strip():
+                documents.append(Document(d.name, d.filetype, d.text))
+                problems.append(Problem(d.name, "部分页面是扫描件，未做文字识别（文字识别已关闭）",
+                                        "请打开原始邮件人工查看扫描页"))  # fmt: skip
+            else:
+                problems.append(Problem(d.name, NO_TEXT, "请打开原始邮件人工查看"))
+    return Reading(tuple(documents), reading.photos, tuple(problems))
+
+
+def with_ocr(reading: Reading, results: dict[str, OcrResult]) -> Reading:
+    """The Reading with each queued scan replaced by what OCR read: a document (an image
+    that is a page is no longer a photo), or a photo, or a problem."""
+    documents, problems = [], list(reading.problems)
+    pages: set[str] = set()
+    for d in reading.documents:
+        if d.source != OCR_PENDING:
+            documents.append(d)
+            continue
+        got = results.get(d.name)
+        if got is None:
+            problems.append(
+                Problem(d.name, "未能找到该扫描件，未做文字识别", "请打开原始邮件人工查看")
+            )
+            got = OcrResult()
+        problems.extend(got.problems)
+        if got.document is not None:
+            documents.append(got.document)
+            pages.add(d.name)
+        elif d.text.strip():  # a PDF whose scanned pages OCR could not read: its own text
+            documents.append(Document(d.name, d.filetype, d.text))
+    photos = tuple(p for p in reading.photos if p not in pages)
+    return Reading(tuple(documents), photos, tuple(problems))
 
 
 def read_message(message: Message, limits: Limits | None = None) -> Reading:
@@ -100,7 +179,27 @@ def read_message(message: Message, limits: Limits | None = None) -> Reading:
         problems.extend(got.problems)
     if not documents and not photos and not message.body.strip():
         problems.append(Problem("邮件", "邮件中没有可读取的正文或附件", "请打开原始邮件人工查看"))
-    return Reading(tuple(documents), tuple(photos), _grouped(problems, message))
+    return Reading(tuple(_drop_copies(documents)), tuple(photos), _grouped(problems, message))
+
+
+REPORT_CHARS = 200  # a file with this much text of its own is the report, not a note
+
+
+def _drop_copies(documents: list[Document]) -> list[Document]:
+    """With a file that has a report's worth of text (the Word file), the mail's scans
+    are its signed copy: not read by OCR (a scanned PDF keeps the text pages it has, and a
+    photographed page stays a photo)."""
+    has_text = any(
+        d.filetype != "body" and d.source != OCR_PENDING and len(d.text.strip()) >= REPORT_CHARS
+        for d in documents
+    )
+    if not has_text:
+        return documents
+    return [
+        Document(d.name, d.filetype, d.text) if d.source == OCR_PENDING else d
+        for d in documents
+        if d.source != OCR_PENDING or d.text.strip()
+    ]
 
 
 def _grouped(problems: list[Problem], message: Message) -> tuple[Problem, ...]:
@@ -163,18 +262,24 @@ def _unverified_unit(message: Message, book: Rulebook, trusted: Sequence[str]) -
     )
 
 
-def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Submission:
-    """The same work on a local file: a whole .eml, or one document."""
+def process_file(
+    path: Path, book: Rulebook, limits: Limits | None = None, ocr: OcrSettings | None = None
+) -> Submission:
+    """The same work on a local file: a whole .eml, or one document (a scan is read by
+    OCR at once)."""
     data = path.read_bytes()
     if _looks_like_mail(path, data):
-        return process_message(parse(data), book, limits)
+        return process_message(parse(data), book, limits, ocr)
     got = extract(path.name, data, limits or Limits())
+    reading = ocr_now(Reading(got.documents, got.photos, got.problems), {path.name: data}, ocr)
     unit = identify(
         book.roster,
-        filenames=[path.name, *_inner_names(got.documents, got.photos)],
-        texts=[d.text for d in got.documents],
+        filenames=[path.name, *_inner_names(reading.documents, reading.photos)],
+        texts=[d.text for d in reading.documents],
     )
-    return _submission(unit, list(got.documents), list(got.photos), list(got.problems), book)
+    return _submission(
+        unit, list(reading.documents), list(reading.photos), list(reading.problems), book
+    )
 
 
 def unit_conflict(roster: Roster, how: str) -> Problem | None:

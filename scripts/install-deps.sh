@@ -27,6 +27,8 @@ TEST_PACKAGES=(
     systemd           # systemd-analyze verify for deploy/mailroll.service (tests/test_deploy.py)
     chromium          # the web app in a real browser (tests/test_web_browser.py, Selenium)
     chromium-driver   # ... driven through its WebDriver
+    tesseract-ocr          # the other OCR engine, measured against RapidOCR (bench/ocr.py)
+    tesseract-ocr-chi-sim
 )
 
 mode=runtime

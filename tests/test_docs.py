@@ -39,7 +39,7 @@ def test_tag_json_has_the_documented_keys(workspace: Workspace) -> None:
     record = json.loads(result.output)
     assert set(record) == {
         "file", "unit", "kind", "categories", "evidence", "figures", "summary", "problems",
-        "documents", "photos",
+        "documents", "photos", "ocr", "doubtful",
     }  # fmt: skip
     assert record["unit"] == "观音桥街道办事处"
     assert record["categories"] == ["green_commute"]

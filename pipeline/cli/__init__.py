@@ -236,7 +236,9 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
     FILES may be .eml mails or documents (.docx, .pdf, .txt, ...).
     With --json each line is an object with the keys file, unit, kind,
     categories, evidence, figures, summary, problems, documents (the names of
-    the texts read, e.g. 材料.zip/总结.docx) and photos.
+    the texts read, e.g. 材料.zip/总结.docx), photos, ocr (documents read from
+    a scan by OCR) and doubtful (figures OCR was unsure of). Scanned PDFs and
+    photographed pages are read by OCR at once (seconds per page).
 
     \b
     Example:
@@ -245,7 +247,7 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     for path in files:
-        sub = process_file(path, book, extraction_limits(config.limits))
+        sub = process_file(path, book, extraction_limits(config.limits), config.ocr)
         unit = sub.unit.unit
         record = {
             "file": str(path),
@@ -258,6 +260,8 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
             "problems": [f"{p.where}: {p.reason}" for p in sub.problems],
             "documents": [d.document.name for d in sub.documents],
             "photos": list(sub.photos),
+            "ocr": [d.document.name for d in sub.documents if d.document.source == "ocr"],
+            "doubtful": sorted({k for d in sub.documents for k in d.doubtful}),
         }
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))

@@ -23,7 +23,7 @@ from pipeline.config.kit import Section, choice, days
 from pipeline.config.mail import SendConfig, SmtpConfig, load_send, load_smtp
 from pipeline.config.notify import BotConfig, load_bots
 from pipeline.errors import ConfigError
-from pipeline.models import CATEGORY_IDS
+from pipeline.models import CATEGORY_IDS, OcrSettings
 
 __all__ = [  # the account and mail settings live in their own modules; import them here
     "AfterAction", "BotConfig", "Campaign", "Config", "ImapAccount", "ImapFolder", "Limits",
@@ -123,6 +123,7 @@ class Config:
     service: ServiceConfig = field(default_factory=ServiceConfig)
     web: WebConfig = field(default_factory=WebConfig)
     notify: tuple[BotConfig, ...] = ()  # the [[notify]] group bots; none: off
+    ocr: OcrSettings = field(default_factory=OcrSettings)
 
 
 def load_config(path: Path = DEFAULT_CONFIG) -> Config:
@@ -186,6 +187,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         service=_service(section("service"), storage.path_("database", "var/mailroll.sqlite3")),
         web=_web(section("web")),
         notify=load_bots(path, data.get("notify")),
+        ocr=_ocr(section("ocr")),
     )
 
 
@@ -221,6 +223,23 @@ def _auth_servers(sec: Section) -> tuple[str, ...]:
     if not all(isinstance(s, str) and s.strip() and " " not in s.strip() for s in servers):
         raise sec._fail("auth_results_from", 'must be a list of server names, e.g. ["mx.qq.com"]')
     return tuple(s.strip().lower() for s in servers)
+
+
+def _ocr(sec: Section) -> OcrSettings:
+    """[ocr]: on/off, pages per mail, seconds per page, memory of the OCR worker."""
+    ocr = OcrSettings(
+        enabled=sec.get("enabled", bool, True),
+        max_pages=sec.get("max_pages", int, 20),
+        seconds_per_page=float(sec.get("seconds_per_page", (int, float), 120)),
+        memory_mb=sec.get("memory_mb", int, 2048),
+    )
+    if ocr.max_pages < 1:
+        raise sec._fail("max_pages", "must be at least 1 (set enabled = false to turn OCR off)")
+    if ocr.seconds_per_page <= 0:
+        raise sec._fail("seconds_per_page", "must be a positive number of seconds")
+    if ocr.memory_mb < 1024:
+        raise sec._fail("memory_mb", "must be at least 1024 (the OCR models need about 800 MB)")
+    return ocr
 
 
 def _extract_limits(sec: Section) -> dict[str, Any]:

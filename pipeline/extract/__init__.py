@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from pipeline.errors import ExtractError
 from pipeline.extract.detect import IMAGE_TYPES, detect_type, extension
-from pipeline.models import Attachment, Document, Limits, Problem
+from pipeline.models import OCR_PENDING, Attachment, Document, Limits, Problem
 
 Reader = Callable[[bytes], str]
 
@@ -43,6 +43,7 @@ __all__ = [
     "extract_one",
     "reader",
     "seconds_left",
+    "unpack",
 ]
 
 
@@ -163,6 +164,31 @@ def one_row(where: str, label: str, problems: Sequence[Problem], strip: int = 0)
     return Problem(where, f"{label} {len(problems):,} 个文件未能读取：{shown}{more}", action)
 
 
+def unpack(
+    name: str, data: bytes, wanted: set[str], limits: Limits | None = None
+) -> dict[str, bytes]:
+    """The bytes of the files named in `wanted` (`材料.zip/扫描件.pdf`) inside a container
+    (containers that already passed the sandbox once, when the mail was first read)."""
+    found: dict[str, bytes] = {}
+
+    def step(item: str, item_data: bytes, lim: Limits, depth: int) -> Extraction:
+        if item in wanted:
+            found[item] = item_data
+            return Extraction()
+        if not any(w.startswith(f"{item}/") for w in wanted):
+            return Extraction()
+        try:
+            filetype = detect_type(item_data, item)
+            if filetype in CONTAINERS:
+                return _open_container(item, filetype, item_data, lim, depth)
+        except Exception:  # unreadable now: the scan is reported as not found
+            pass
+        return Extraction()
+
+    extract_tree(name, data, limits or Limits(), step)
+    return found
+
+
 def extract_one(name: str, data: bytes, limits: Limits, depth: int = 0) -> Extraction:
     """Read one file in this process: its text, or its children, or why it could not be read.
 
@@ -173,7 +199,7 @@ def extract_one(name: str, data: bytes, limits: Limits, depth: int = 0) -> Extra
     except Exception:  # detection only peeks, but a hostile header must not escape
         filetype = extension(name) or "bin"
     if filetype in IMAGE_TYPES:
-        return Extraction(photos=(name,))
+        return _photo(name, filetype, data)
     tokens = _current_limits.set(limits), _deadline.set(time.monotonic() + limits.timeout_s)
     try:
         return _read(name, filetype, data, limits, depth)
@@ -212,11 +238,37 @@ def _read(name: str, filetype: str, data: bytes, limits: Limits, depth: int) -> 
             f"文件已损坏或无法读取（{filetype}: {exc.__class__.__name__}）",
             "请联系报送单位重新发送该附件",
         )
+    if filetype == "pdf" and _has_scans(data, text):  # read by OCR later, off the poll
+        return Extraction(documents=(Document(name, filetype, text, OCR_PENDING),))
     if not text.strip():
-        return problem(
-            name, "文件中没有可提取的文字（可能是扫描件或图片）", "请打开原始邮件人工查看"
-        )
+        return problem(name, NO_TEXT, "请打开原始邮件人工查看")
     return Extraction(documents=(Document(name=name, filetype=filetype, text=text),))
+
+
+NO_TEXT = "文件中没有可提取的文字（可能是扫描件或图片）"
+
+
+def _photo(name: str, filetype: str, data: bytes) -> Extraction:
+    """A photo; one that may be a photographed page is also queued for OCR."""
+    from pipeline.extract.ocr import looks_like_page
+
+    if looks_like_page(data):
+        return Extraction(documents=(Document(name, filetype, "", OCR_PENDING),), photos=(name,))
+    return Extraction(photos=(name,))
+
+
+def _has_scans(data: bytes, content: str) -> bool:
+    """Whether some page of a PDF is a scan; only a PDF with a page of (almost) no text
+    is looked at again, so typed PDFs cost nothing more."""
+    from pipeline.extract.ocr import scanned_pages
+
+    pages = content.split("\f")  # pages end with a form feed (pdfminer: the last one too)
+    if all(len(page.strip()) >= 10 for page in pages):
+        return False
+    try:
+        return scanned_pages(data) > 0
+    except Exception:  # PDFium cannot open it; pdfminer may have read it
+        return False
 
 
 def _too_large(name: str, size: int, limits: Limits) -> Extraction:

@@ -35,10 +35,10 @@ def detect_type(data: bytes, filename: str = "") -> str:
     """The file type from its first bytes, falling back to the extension."""
     ext = extension(filename)
     head = data[:16]
+    if head.startswith(b"PK\x03\x04") or (head.startswith(b"PK\x05\x06") and ext != "txt"):
+        return _zip_type(data, ext)  # first: a zip that stores a PDF uncompressed shows %PDF-
     if head.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
         return "pdf"
-    if head.startswith(b"PK\x03\x04") or (head.startswith(b"PK\x05\x06") and ext != "txt"):
-        return _zip_type(data, ext)
     if head.startswith(_OLE_MAGIC):
         return _ole_type(data, ext)
     for magic, filetype in (

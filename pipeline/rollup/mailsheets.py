@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from pipeline.models import FIGURE_KEYS, Unit
+from pipeline.models import FIGURE_KEYS, OCR_PENDING, Unit
 from pipeline.rollup import campaigns as cal
 from pipeline.rollup.context import Context
 from pipeline.rollup.standing import superseded
@@ -34,6 +34,10 @@ HOW_LABELS = {
     "text": "正文/附件内容",
     "manual": "人工指定",
     "": "未识别",
+}
+SOURCE_NOTES = {  # after the file name in 明细: where its text came from
+    "ocr": "（扫描件，文字由OCR识别）",
+    OCR_PENDING: "（扫描件，识别中）",
 }
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_EVIDENCE = 200  # characters of one evidence sentence shown in 明细
@@ -86,19 +90,24 @@ _MAIL_COLUMNS = ["when", "sender_name", "sender", "subject", "unit_id", "unit_ho
 def _document_rows(ctx: Context, subs: pd.DataFrame) -> pd.DataFrame:
     """The document-level columns, keyed by sha256 and the document's ordinal."""
     docs = ctx.data.docs[ctx.data.docs["sha256"].isin(subs["sha256"])]
+    pending = docs["source"] == OCR_PENDING
     rows = pd.DataFrame(
         {
             "sha256": docs["sha256"],
             "_order": docs["ordinal"],
-            "文件": docs["name"],
-            "材料类型": docs["kind"].map(KIND_LABELS).fillna(docs["kind"]),
+            "文件": docs["name"] + docs["source"].map(SOURCE_NOTES).fillna(""),
+            "材料类型": docs["kind"].map(KIND_LABELS).fillna(docs["kind"]).mask(pending, "识别中"),
             "分类": [_labels(ctx, json.loads(v)) for v in docs["categories"]],
             "分类依据": [_evidence(ctx, json.loads(v)) for v in docs["tags"]],
         }
     )
     figures = [json.loads(v) for v in docs["figures"]]
+    doubtful = [set(json.loads(v)) for v in docs["doubtful"]]
     for key in FIGURE_KEYS:
-        rows[FIGURE_LABELS[key]] = [f.get(key) for f in figures]
+        rows[FIGURE_LABELS[key]] = [
+            f"{f[key]}（识别存疑，请核对）" if key in d and key in f else f.get(key)
+            for f, d in zip(figures, doubtful, strict=True)
+        ]
     extra = _photo_and_empty_rows(subs, set(docs["sha256"]))
     return pd.concat([rows, extra], ignore_index=True) if len(extra) else rows
 

@@ -107,6 +107,10 @@ def _notes(ctx: Context, standing: pd.DataFrame) -> list[str]:
             parts.append("只收到通知/倡议类材料，未计为报送")
         if row["unreadable"]:
             parts.append("有附件无法读取，见待处理")
+        if row["ocr_waiting"]:
+            parts.append("有扫描件正在识别文字（识别中），分类和数据稍后补上")
+        if row["ocr_doubtful"]:
+            parts.append("部分数据由扫描件识别且有数字存疑，请对照明细核对")
         if row["status"] == STATUS_MISSING and unit_id in sent:
             when = sent[unit_id].tz_convert(ctx.scope.campaign.timezone)
             parts.append(f"已于 {when:%m-%d %H:%M} 邮件催报")

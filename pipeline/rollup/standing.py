@@ -8,7 +8,8 @@ columns.
 
 Rules (the same as the officials apply by hand):
 - a submission counts as the unit's report when it is a report, or when it
-  could not be read (unreadable attachment: the unit did send something);
+  could not be read (unreadable attachment: the unit did send something),
+  or while its scan waits for OCR (识别中);
   a notice or an unrelated mail does not count, nor machine mail (auto-reply,
   bounce), a reply to a receipt or workbook mailroll sent, or a second copy of
   a mail that came by two paths (pipeline.service.screening, store copies);
@@ -38,10 +39,12 @@ CORRECTION = re.compile(r"更正|修正|修改|修订|重新报送|重新上报|
 def mark(subs: pd.DataFrame) -> pd.DataFrame:
     """Add the columns `counted` and `correction` (see the module rules).
 
-    Needs `kind`, `subject`, `problems` (open problems of the mail), `names` (the
-    mail's document names joined by newlines), `screen` and `duplicate_of`.
+    Needs `kind`, `subject`, `problems` (open problems of the mail), `ocr_waiting`
+    (its scans queued for OCR), `names` (the mail's document names joined by
+    newlines), `screen` and `duplicate_of`.
     """
-    unreadable = (subs["kind"] == "unrelated") & (subs["problems"] > 0)
+    waiting = subs["ocr_waiting"] > 0 if "ocr_waiting" in subs else False
+    unreadable = (subs["kind"] == "unrelated") & ((subs["problems"] > 0) | waiting)
     text = subs["subject"].fillna("").astype(str) + "\n" + subs["names"].fillna("").astype(str)
     own = (subs["screen"].fillna("") == "") & subs["duplicate_of"].isna()
     return subs.assign(
@@ -91,6 +94,9 @@ def rollup(subs: pd.DataFrame, unit_ids: list[str], deadline: datetime) -> pd.Da
         other.loc[other["kind"] == "notice", "unit_id"]
     )
     out["unreadable"] = index.isin(counted.loc[counted["problems"] > 0, "unit_id"])
+    for flag in ("ocr_waiting", "ocr_doubtful"):  # scans 识别中; figures OCR was unsure of
+        marked = counted[flag] > 0 if flag in counted else counted["problems"] < 0
+        out[flag] = index.isin(counted.loc[marked, "unit_id"])
     return out
 
 

@@ -15,7 +15,13 @@ from pipeline.errors import ParseError
 from pipeline.models import Message, Problem, Reading, Submission
 from pipeline.parse import parse_file
 from pipeline.parse.bounds import MailOutOfBounds
-from pipeline.process import Rulebook, extraction_limits, read_message, tag_reading
+from pipeline.process import (
+    Rulebook,
+    extraction_limits,
+    read_message,
+    tag_reading,
+    without_ocr,
+)
 from pipeline.service.screening import screen, screened
 from pipeline.store import Store, StoredMail
 from pipeline.store.readings import dump_reading, load_reading, reading_version
@@ -84,6 +90,8 @@ def analyse_stored(mail: StoredMail, book: Rulebook, config: Config) -> Outcome:
             reading = read_message(message, limits)
             stored = (reading_version(limits), dump_reading(message, reading))
         _crash_point(message.subject)
+        if not config.ocr.enabled:  # scans become problem rows, as they were before OCR
+            reading = without_ocr(reading)
         with stage("tag"):
             submission = tag_reading(message, reading, book, config.mailbox.auth_results_from)
     except MailOutOfBounds as exc:

@@ -28,6 +28,7 @@ from pipeline.process import (
     load_rulebook,
 )
 from pipeline.service.mails import process_one
+from pipeline.service.ocr import run_ocr_queue
 from pipeline.service.progress import progress
 from pipeline.service.schedule import write_workbooks
 from pipeline.service.workers import process_alone, process_in_workers, workers_for
@@ -197,12 +198,16 @@ def run_once(
     now: datetime | None = None,
     should_stop: ShouldStop = _never,
     write_unchanged: bool = True,
+    ocr_budget_s: float | None = None,
 ) -> RunResult:
     """One poll, processing of everything pending, the roll-up workbook, and any
     weekly workbook that is due (see pipeline.service.schedule).
 
     `should_stop` is checked between mails; `write_unchanged=False` (the service)
-    rewrites the 累计 workbook only when something changed since it was written."""
+    rewrites the 累计 workbook only when something changed since it was written.
+    Queued scans are read by OCR last (pipeline.service.ocr), for at most
+    `ocr_budget_s` seconds (default: half the poll interval), and the workbook
+    rewritten if any finished."""
     store = open_store(config)
     started = time.monotonic()
     with storage_faults(config.storage.database):
@@ -222,9 +227,14 @@ def run_once(
             log.error("poll failed: %s", line)
         error = "; ".join(polled.errors) or None
         done, failed = process_pending(store, config, book, should_stop)
+        when = now or datetime.now(config.campaign.timezone)
         if not should_stop():
-            when = now or datetime.now(config.campaign.timezone)
             workbook, weekly = write_workbooks(store, config, book, when, write_unchanged)
+        # scans last, after the text mail and its workbook, for half a poll interval
+        budget = config.service.poll_minutes * 30 if ocr_budget_s is None else ocr_budget_s
+        if run_ocr_queue(store, config, book, should_stop, budget) and not should_stop():
+            workbook, more = write_workbooks(store, config, book, when, write_unchanged)
+            weekly = [*weekly, *more]
     except Exception as exc:  # recorded in `runs` for `mailroll status`, then raised
         fault = storage_error(exc, config.storage.database)
         error = str(fault or exc) if fault or isinstance(exc, MailrollError) else _repr_error(exc)

@@ -64,7 +64,8 @@ def format_status(info: dict[str, Any]) -> list[str]:
         f"status: {'ok' if info['ok'] else 'ATTENTION'}",
         f"database: {info['database']}",
         f"mails: {info['mails']}  submissions: {info['submissions']}  pending: {info['pending']}"
-        f"  failed: {info['failed']}  problems: {info['problems']}",
+        f"  failed: {info['failed']}  problems: {info['problems']}"
+        + (f"  scans waiting for OCR: {info['ocr_queued']}" if info.get("ocr_queued") else ""),
     ]
     ok = info["last_success"]
     lines.append(

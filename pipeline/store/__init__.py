@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.models import Message, Problem, Submission
+from pipeline.models import OCR_PENDING, Message, Problem, Submission
 from pipeline.store.submissions import insert_submission, link_copies
 
 MIGRATIONS: tuple[str, ...] = (
@@ -253,6 +253,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE mails ADD COLUMN in_hand INTEGER NOT NULL DEFAULT 0;
     UPDATE mails SET in_hand = 1, attempts = 0 WHERE state = 'new' AND attempts > 0;
     """,
+    # 10: scans waiting for OCR (read off the poll by the service); what OCR read is marked
+    """
+    CREATE TABLE ocr_jobs (
+        sha256      TEXT PRIMARY KEY REFERENCES mails(sha256),
+        state       TEXT NOT NULL CHECK (state IN ('queued', 'done')),
+        attempts    INTEGER NOT NULL DEFAULT 0,  -- counted before each try: a kill is a try
+        queued_at   TEXT NOT NULL,
+        finished_at TEXT
+    );
+    ALTER TABLE documents ADD COLUMN source TEXT NOT NULL DEFAULT '';   -- '', ocr, ocr_pending
+    ALTER TABLE documents ADD COLUMN doubtful TEXT NOT NULL DEFAULT '[]';  -- JSON figure keys
+    """,
 )
 
 
@@ -464,7 +476,9 @@ class Store:
             for i, res in enumerate(sub.documents):
                 a = res.analysis
                 db.execute(
-                    "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO documents (sha256, ordinal, name, filetype, kind, chars,"
+                    " categories, tags, figures, summary, source, doubtful)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         sha,
                         i,
@@ -476,6 +490,8 @@ class Store:
                         _json([[t.category, t.sentence, t.phrase] for t in a.tags]),
                         _json(dict(a.figures)),
                         a.summary,
+                        res.document.source,
+                        _json(res.doubtful),
                     ),
                 )
             for p in sub.problems:
@@ -483,6 +499,9 @@ class Store:
             db.execute("UPDATE mails SET state = 'done', in_hand = 0 WHERE sha256 = ?", (sha,))
             if message.message_id:
                 link_copies(db, message.message_id, message.sender)
+            from pipeline.store.ocrjobs import queue_ocr  # (imports this module)
+
+            queue_ocr(db, sha, any(d.document.source == OCR_PENDING for d in sub.documents))
 
     def save_failure(self, sha: str, problem: Problem) -> None:
         """Record that a mail could not be processed; it is kept and not retried."""
@@ -542,6 +561,7 @@ class Store:
             "failed": one("SELECT count(*) FROM mails WHERE state = 'failed'").fetchone()[0],
             "pending": one("SELECT count(*) FROM mails WHERE state = 'new'").fetchone()[0],
             "problems": one("SELECT count(*) FROM problems").fetchone()[0],
+            "ocr_queued": one("SELECT count(*) FROM ocr_jobs WHERE state = 'queued'").fetchone()[0],
         }
 
     def last_run(self, command: str | None = None) -> sqlite3.Row | None:

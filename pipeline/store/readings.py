@@ -47,7 +47,7 @@ def dump_reading(message: Message, reading: Reading) -> bytes:
             "fingerprint": message.fingerprint,
             "auth_results": list(message.auth_results),
         },
-        "documents": [[d.name, d.filetype, d.text] for d in reading.documents],
+        "documents": [_document(d) for d in reading.documents],
         "photos": list(reading.photos),
         "problems": [_problem(p) for p in reading.problems],
     }
@@ -77,11 +77,20 @@ def load_reading(blob: bytes) -> tuple[Message, Reading]:
         auth_results=tuple(m["auth_results"]),
     )
     reading = Reading(
-        documents=tuple(Document(*d) for d in data["documents"]),
+        documents=tuple(
+            Document(*d[:4], uncertain=tuple(d[4]) if len(d) > 4 else ()) for d in data["documents"]
+        ),
         photos=tuple(data["photos"]),
         problems=tuple(Problem(*p) for p in data["problems"]),
     )
     return message, reading
+
+
+def _document(d: Document) -> list[Any]:
+    """[name, filetype, text], then source and uncertain numbers for an OCR'd or queued scan."""
+    if d.source or d.uncertain:
+        return [d.name, d.filetype, d.text, d.source, list(d.uncertain)]
+    return [d.name, d.filetype, d.text]
 
 
 def _problem(p: Problem) -> list[Any]:

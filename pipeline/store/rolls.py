@@ -16,13 +16,17 @@ SELECT s.sha256, s.message_id, s.sender, s.sender_name, s.subject, s.sent_at, s.
        s.screen, s.duplicate_of, s.conflict,
        m.path AS archive_path, m.archived_at, m.source, m.source_key,
        (SELECT count(*) FROM problems p WHERE p.sha256 = s.sha256) AS problems,
+       (SELECT count(*) FROM documents d WHERE d.sha256 = s.sha256 AND d.source = 'ocr_pending')
+           AS ocr_waiting,
+       (SELECT count(*) FROM documents d WHERE d.sha256 = s.sha256 AND d.doubtful != '[]')
+           AS ocr_doubtful,
        (SELECT group_concat(d.name, char(10)) FROM documents d WHERE d.sha256 = s.sha256)
            AS names
 FROM submissions s JOIN mails m USING (sha256) ORDER BY m.rowid
 """
 _DOCUMENTS = (
-    "SELECT sha256, ordinal, name, filetype, kind, chars, categories, tags, figures, summary"
-    " FROM documents ORDER BY sha256, ordinal"
+    "SELECT sha256, ordinal, name, filetype, kind, chars, categories, tags, figures, summary,"
+    " source, doubtful FROM documents ORDER BY sha256, ordinal"
 )
 _PROBLEMS = """
 SELECT p.id, p.sha256, p.stage, p.location, p.reason, p.action, p.created_at,
