@@ -7,7 +7,7 @@ the mailbox, so `mailroll tag` and the stored pipeline give the same answer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import Limits as ConfigLimits
@@ -36,6 +36,12 @@ UNKNOWN_UNIT = Problem(
     reason="未能识别报送单位（待确认）",
     action="在网页的“待确认”中指定单位（可记住发件地址）；或核实后在 rules/roster.toml 中"
     "为该单位补充发件地址或别名，再运行 mailroll retag",
+)
+# the same for a local file (`mailroll tag`): nothing is stored, so nothing to retag
+UNKNOWN_UNIT_LOCAL = Problem(
+    where="文件",
+    reason="未能识别报送单位（待确认）",
+    action="在 rules/roster.toml 中为该单位补充别名，或在材料标题、落款中写明单位全称",
 )
 
 
@@ -167,14 +173,19 @@ def process_file(path: Path, book: Rulebook, limits: Limits | None = None) -> Su
     """The same work on a local file: a whole .eml, or one document."""
     data = path.read_bytes()
     if _looks_like_mail(path, data):
-        return process_message(parse(data), book, limits)
+        sub = process_message(parse(data), book, limits)
+        problems = tuple(UNKNOWN_UNIT_LOCAL if p == UNKNOWN_UNIT else p for p in sub.problems)
+        return replace(sub, problems=problems)
     got = extract(path.name, data, limits or Limits())
     unit = identify(
         book.roster,
         filenames=[path.name, *_inner_names(got.documents, got.photos)],
         texts=[d.text for d in got.documents],
     )
-    return _submission(unit, list(got.documents), list(got.photos), list(got.problems), book)
+    problems = list(got.problems)
+    return _submission(
+        unit, list(got.documents), list(got.photos), problems, book, unknown=UNKNOWN_UNIT_LOCAL
+    )
 
 
 def unit_conflict(roster: Roster, how: str) -> Problem | None:

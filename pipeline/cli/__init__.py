@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,6 +20,7 @@ from pipeline.cli.send import send
 from pipeline.cli.web import web
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.errors import (
+    EXIT_ATTENTION,
     EXIT_BUSY,
     EXIT_ERROR,
     EXIT_MAIL_FAILED,
@@ -29,7 +31,7 @@ from pipeline.errors import (
 from pipeline.fetch.imap import check_account
 from pipeline.mailout.mailer import check_smtp
 from pipeline.models import CATEGORY_IDS
-from pipeline.process import extraction_limits, load_rulebook, process_file
+from pipeline.process import extraction_limits, load_rulebook
 from pipeline.rollup.campaigns import parse_week
 from pipeline.service.alerts import notify as notify_chat
 from pipeline.service.lock import AlreadyRunning, RunLock
@@ -128,7 +130,7 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
     try:
         with (
             unattended_logging(config.service, quiet),
-            RunLock(config.service.lock, "run --once"),
+            RunLock(config.service.lock, "run --once", config.campaign.timezone),
             stop_on_signals(stop),
         ):
             try:
@@ -206,6 +208,8 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
             parse_week(week)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
+    if out is not None:
+        _check_out(out)
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
@@ -216,6 +220,20 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
     finally:
         store.close()
     click.echo(f"workbook: {path}")
+
+
+def _check_out(out: Path) -> None:
+    """An .xlsx file in a folder that exists: a typo never creates folders."""
+    if out.suffix.lower() != ".xlsx":
+        raise click.BadParameter(
+            f"{out} is not an .xlsx name; the workbook is always xlsx (e.g. 汇总.xlsx)",
+            param_hint="--out",
+        )
+    if not out.parent.is_dir():
+        raise click.BadParameter(
+            f"folder {out.parent} does not exist; create it first or pick another",
+            param_hint="--out",
+        )
 
 
 @main.command()
@@ -242,49 +260,14 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
     Example:
       mailroll tag 观音桥街道总结.docx --json
     """
+    from pipeline.cli.tagfiles import tag_files
+
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
-    for path in files:
-        sub = process_file(path, book, extraction_limits(config.limits))
-        unit = sub.unit.unit
-        record = {
-            "file": str(path),
-            "unit": unit.name if unit else None,
-            "kind": sub.kind,
-            "categories": sub.categories,
-            "evidence": sub.evidence,
-            "figures": sub.figures,
-            "summary": sub.summary,
-            "problems": [f"{p.where}: {p.reason}" for p in sub.problems],
-            "documents": [d.document.name for d in sub.documents],
-            "photos": list(sub.photos),
-        }
-        if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False))
-            continue
-        click.echo(f"{path}")
-        click.echo(f"  unit: {record['unit'] or '待确认 (unknown)'} [{sub.unit.how or '-'}]")
-        click.echo(f"  kind: {sub.kind}")
-        click.echo(f"  read: {', '.join(record['documents']) or '-'}; photos: {len(sub.photos)}")
-        for cat, sentence in sub.evidence.items():
-            click.echo(f"  {book.rules.label(cat)} ({cat}): {sentence}")
-        click.echo(f"  figures: {json.dumps(sub.figures, ensure_ascii=False)}")
-        click.echo(f"  summary: {sub.summary}")
-        for p in sub.problems:
-            click.echo(f"  problem: {p.where}: {p.reason} — {p.action}")
-        if explain:
-            _explain(sub, book)
-
-
-def _explain(sub: object, book: object) -> None:
-    from pipeline.tag.explain import explain_lines
-
-    for res in sub.documents:  # type: ignore[attr-defined]
-        doc = res.document
-        title = "" if doc.filetype == "body" else doc.name
-        click.echo(f"  -- {doc.name}")
-        for line in explain_lines(doc.text, book.rules, title):  # type: ignore[attr-defined]
-            click.echo(f"     {line}")
+    failed = tag_files(files, book, extraction_limits(config.limits), as_json, explain)
+    if failed:
+        click.echo(f"mailroll: error: {failed} of {len(files)} files could not be read", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.command(name="retag")
@@ -315,7 +298,7 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
     try:
         with (
             unattended_logging(config.service),
-            RunLock(config.service.lock, "retag"),
+            RunLock(config.service.lock, "retag", config.campaign.timezone),
             stop_on_signals(stop),
         ):
             done, failed = retag(config, should_stop=stop.is_set, reread=reread)
@@ -337,7 +320,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     With --json, one object for monitoring; its "ok" is false when the last
     run failed, nothing polled for three poll intervals, or a weekly workbook
     that is due was not written. A database that cannot be read is reported
-    ("storage_error") with exit status 74.
+    ("storage_error").
+
+    Exit status: 0 ok, 2 ATTENTION (any of the above), 74 the database could
+    not be read, 1 the configuration could not be read.
 
     \b
     Example:
@@ -360,6 +346,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
             click.echo(line)
     if "storage_error" in info:
         sys.exit(EXIT_STORAGE)
+    if not info["ok"]:
+        sys.exit(EXIT_ATTENTION)
 
 
 @main.command()
@@ -400,3 +388,29 @@ def check(ctx: click.Context) -> None:
 
 main.add_command(send)
 main.add_command(web)
+
+
+def _config_after_command(value_ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        value_ctx.find_root().obj["config"] = value
+
+
+def _accept_config_anywhere(group: click.Group) -> None:
+    """`mailroll run --config X` as well as `mailroll --config X run`: every command
+    (and `send`'s) takes the option after its name too."""
+    for command in group.commands.values():
+        command.params.append(
+            click.Option(
+                ["--config", "config_path"],
+                type=click.Path(path_type=Path, dir_okay=False),
+                expose_value=False,
+                callback=_config_after_command,
+                help="Configuration file (default ./config.toml); also accepted before "
+                "the command name.",
+            )
+        )
+        if isinstance(command, click.Group):
+            _accept_config_anywhere(command)
+
+
+_accept_config_anywhere(main)

@@ -230,7 +230,9 @@ class Service:
         if self.stop.is_set():
             return
         with self.working:
-            lock = RunLock(self.config.service.lock, f"serve ({command})")
+            lock = RunLock(
+                self.config.service.lock, f"serve ({command})", self.config.campaign.timezone
+            )
             try:
                 lock.acquire(wait, self.stop.is_set)
             except AlreadyRunning as exc:
