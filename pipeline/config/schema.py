@@ -171,7 +171,7 @@ HINTS = {
     "reminder_days": "must be a list of whole days, e.g. [3, 1]",
     "report_to": 'must be a list of mail addresses, e.g. ["leader@example.com"]',
     "folders": 'expected a list of folder names or {name = "...", after = {...}}',
-    "categories": "must be a list of category ids, e.g. [\"green_commute\", \"publicity\"]",
+    "categories": 'must be a list of category ids, e.g. ["green_commute", "publicity"]',
 }
 
 
