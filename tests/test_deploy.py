@@ -59,9 +59,9 @@ def test_the_cron_line_runs_once_quietly_as_the_mailroll_user() -> None:
         if line and not line.startswith("#") and "=" not in line.split()[0]
     ]
     line = lines[0]  # the poll; the others mail out (see the cron file's comments)
-    assert [ln.split(maxsplit=6)[6].split()[-2:] for ln in lines[1:]] == [
-        ["send", "reminders"],
-        ["send", "receipts"],
+    assert [ln.split(maxsplit=6)[6].split()[-3:] for ln in lines[1:]] == [
+        ["send", "reminders", "--quiet"],
+        ["send", "receipts", "--quiet"],
     ]
     fields = line.split(maxsplit=6)
     assert fields[:5] == ["*/10", "*", "*", "*", "*"] and fields[5] == "mailroll"
