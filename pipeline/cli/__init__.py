@@ -35,7 +35,7 @@ from pipeline.process import extraction_limits, load_rulebook
 from pipeline.rollup.campaigns import parse_week
 from pipeline.service.alerts import notify as notify_chat
 from pipeline.service.lock import AlreadyRunning, RunLock
-from pipeline.service.logs import unattended_logging
+from pipeline.service.logs import NoMailContent, unattended_logging
 from pipeline.service.runner import open_store, retag, run_once
 from pipeline.service.signals import stop_on_signals
 from pipeline.service.status import format_status
@@ -100,6 +100,9 @@ def main(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     # imapclient warns about every non-ASCII server message (mailroll reports what matters);
     # with -v it logs the IMAP conversation, the LOGIN line redacted
     logging.getLogger("imapclient").setLevel(logging.ERROR if not verbose else logging.DEBUG)
+    for handler in logging.getLogger().handlers:  # -v: the conversation, never the mail
+        if not any(isinstance(f, NoMailContent) for f in handler.filters):
+            handler.addFilter(NoMailContent())
     ctx.obj = {"config": config_path}
 
 

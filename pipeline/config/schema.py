@@ -74,7 +74,8 @@ class Imap(Table):
 class Storage(Table):
     database: str | None = None
     archive: str | None = None
-    mode: Annotated[str, Field(pattern=r"^0?[0-7][0-7][0-7]$")] | None = None
+    # owner and group only: archived mail is personal data, never for everyone
+    mode: Annotated[str, Field(pattern=r"^0?[0-7][0-7]0$")] | None = None
 
 
 class Campaign(Table):
@@ -222,7 +223,7 @@ def _plain(err: Any) -> str:
     if kind == "literal_error":
         return "use one of " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
     if kind == "string_pattern_mismatch":
-        return 'expected a mode such as "0640"'
+        return 'expected a mode such as "0640" (owner and group; never world bits)'
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"expected {kind.split('_')[0].replace('string', 'str')}"
     return str(err["msg"]).lower()

@@ -50,6 +50,38 @@ class SecretFilter(logging.Filter):
         return text
 
 
+class NoMailContent(logging.Filter):
+    """-v logs the IMAP conversation, never the mail: a line from imapclient is cut at
+    the first literal ({1234}: the mail's bytes follow) and at 300 characters."""
+
+    LITERAL = re.compile(r"\{\d+\}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("imapclient"):
+            return True
+        message = record.getMessage()
+        literal = self.LITERAL.search(message)
+        if literal:
+            message = message[: literal.end()] + " ...(mail data not logged)"
+        if len(message) > 300:
+            message = message[:300] + " ...(cut)"
+        record.msg, record.args = message, None
+        return True
+
+
+class PrivateFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file, never readable by everyone (cron's umask 022 would make
+    it 0644): each file it opens, the first and every rotated one, is set to 0640."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        stream = super()._open()
+        try:
+            os.chmod(self.baseFilename, 0o640)
+        except OSError:  # not ours (a shared log folder): leave it as it is
+            pass
+        return stream
+
+
 def secrets_from_environment() -> list[str]:
     return [v for k, v in os.environ.items() if _SECRET_NAME.search(k) and v.strip()]
 
@@ -62,7 +94,7 @@ def unattended_logging(service: ServiceConfig, quiet: bool = False) -> Iterator[
     added: list[logging.Handler] = []
     if service.log_file is not None:
         service.log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = PrivateFileHandler(
             service.log_file,
             maxBytes=service.log_max_bytes,
             backupCount=service.log_backups,
@@ -72,6 +104,8 @@ def unattended_logging(service: ServiceConfig, quiet: bool = False) -> Iterator[
         root.addHandler(handler)
         added.append(handler)
     secret_filter = SecretFilter(secrets_from_environment())
+    if added:
+        added[0].addFilter(NoMailContent())
     streams = [h for h in root.handlers if type(h) is logging.StreamHandler]
     levels = [h.level for h in streams]
     for handler in root.handlers:
