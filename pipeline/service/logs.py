@@ -9,6 +9,7 @@ record, whatever code logs them (an exception message that quotes a login, say).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -75,10 +76,8 @@ class PrivateFileHandler(logging.handlers.RotatingFileHandler):
 
     def _open(self):  # type: ignore[no-untyped-def]
         stream = super()._open()
-        try:
+        with contextlib.suppress(OSError):  # not ours (a shared log folder): leave it
             os.chmod(self.baseFilename, 0o640)
-        except OSError:  # not ours (a shared log folder): leave it as it is
-            pass
         return stream
 
 
