@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from pipeline.cli.ops import backup_cmd, restore_cmd
 from pipeline.cli.send import send
 from pipeline.cli.web import web
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
@@ -391,6 +392,8 @@ def check(ctx: click.Context) -> None:
 
 main.add_command(send)
 main.add_command(web)
+main.add_command(backup_cmd)
+main.add_command(restore_cmd)
 
 
 def _config_after_command(value_ctx: click.Context, _param: click.Parameter, value: Any) -> None:
