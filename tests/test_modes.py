@@ -9,12 +9,13 @@ import re
 import stat
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from pipeline.service.runner import run_once
-from tests.builders import make_docx, make_mail
+from tests.builders import CHINA, make_docx, make_mail
 from tests.conftest import REPO, Workspace
 from tests.dovecot import Dovecot
 from tests.imap_helpers import use_imap
@@ -104,3 +105,19 @@ def test_verbose_logs_hold_no_mail_content(workspace: Workspace, dovecot: Doveco
         for secret in ("XYZZY", "PLUGH", "绿色出行"):
             assert secret not in text  # ... but no mail body, no attachment
         assert not re.search(r"[A-Za-z0-9+/]{200}", text)  # nor its base64
+
+
+def test_log_lines_carry_the_configured_zones_time(workspace: Workspace) -> None:
+    log = workspace.root / "mailroll.log"
+    with workspace.config_path.open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[service]\nlog_file = "{log}"\n')
+    workspace.add(_mail())
+    env = {**os.environ, "TZ": "UTC"}  # the server's clock, as on most servers
+    out = subprocess.run(
+        [str(MAILROLL), "--config", str(workspace.config_path), "run", "--once"],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    first = log.read_text(encoding="utf-8").splitlines()[0]
+    logged = datetime.strptime(first[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
+    assert abs(datetime.now(CHINA) - logged) < timedelta(minutes=2), first

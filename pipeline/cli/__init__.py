@@ -16,10 +16,11 @@ from typing import Any
 
 import click
 
+from pipeline.cli.context import config_of
 from pipeline.cli.ops import backup_cmd, restore_cmd
 from pipeline.cli.send import send
 from pipeline.cli.web import web
-from pipeline.config import DEFAULT_CONFIG, Config, load_config
+from pipeline.config import DEFAULT_CONFIG, Config
 from pipeline.errors import (
     EXIT_ATTENTION,
     EXIT_BUSY,
@@ -46,9 +47,7 @@ from pipeline.store.faults import storage_error, storage_faults
 
 
 def _config(ctx: click.Context) -> Config:
-    config = load_config(ctx.obj["config"])
-    ctx.obj["database"] = config.storage.database  # named by a storage fault's message
-    return config
+    return config_of(ctx)
 
 
 class _Group(click.Group):

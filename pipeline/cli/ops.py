@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.config import load_config
+from pipeline.cli.context import config_of
 from pipeline.errors import EXIT_BUSY
 from pipeline.service.backup import backup, restore
 from pipeline.service.lock import AlreadyRunning
@@ -31,7 +31,7 @@ def backup_cmd(ctx: click.Context, folder: Path) -> None:
     Example:
       mailroll --config /etc/mailroll/config.toml backup /srv/backup/mailroll
     """
-    copied = backup(load_config(ctx.obj["config"]), folder)
+    copied = backup(config_of(ctx), folder)
     click.echo(f"backup: {copied.database} ({copied.mails} mails), {copied.files} new mail files")
 
 
@@ -53,7 +53,7 @@ def restore_cmd(ctx: click.Context, folder: Path) -> None:
       systemctl start mailroll
     """
     try:
-        copied = restore(load_config(ctx.obj["config"]), folder)
+        copied = restore(config_of(ctx), folder)
     except AlreadyRunning as exc:
         click.echo(f"mailroll: {exc}; stop it first", err=True)
         sys.exit(EXIT_BUSY)

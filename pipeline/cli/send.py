@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from pipeline.config import load_config
+from pipeline.cli.context import config_of
 from pipeline.errors import EXIT_MAIL_FAILED
 from pipeline.rollup.campaigns import parse_week
 from pipeline.service.logs import unattended_logging
@@ -77,7 +77,7 @@ def send_report_cmd(
             parse_week(week)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--week") from None
-    config = load_config(ctx.obj["config"])
+    config = config_of(ctx)
     with unattended_logging(config.service, quiet):
         result = send_weekly_report(config, week, dry_run=dry_run, resend_unsure=resend_unsure)
     _echo_sent(result, quiet)
@@ -103,7 +103,7 @@ def send_reminders_cmd(
     """
     from pipeline.mailout.send import send_reminders
 
-    config = load_config(ctx.obj["config"])
+    config = config_of(ctx)
     now = at.replace(tzinfo=config.campaign.timezone) if at else None
     with unattended_logging(config.service, quiet):
         result = send_reminders(config, now, dry_run=dry_run, resend_unsure=resend_unsure)
@@ -133,7 +133,7 @@ def send_receipts_cmd(
     """
     from pipeline.mailout.send import send_receipts
 
-    config = load_config(ctx.obj["config"])
+    config = config_of(ctx)
     now = at.replace(tzinfo=config.campaign.timezone) if at else None
     with unattended_logging(config.service, quiet):
         result = send_receipts(config, now, dry_run=dry_run, resend_unsure=resend_unsure)

@@ -14,8 +14,10 @@ import logging
 import logging.handlers
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, tzinfo
 
 from pipeline.config import ServiceConfig
 
@@ -49,6 +51,16 @@ class SecretFilter(logging.Filter):
         for secret in self.secrets:
             text = text.replace(secret, MASK)
         return text
+
+
+def log_times_in(tz: tzinfo) -> None:
+    """Log lines carry the configured zone's time, like everything else mailroll shows
+    (a server's clock is usually UTC; the officials read Beijing time)."""
+
+    def convert(seconds: float | None) -> time.struct_time:
+        return datetime.fromtimestamp(seconds or time.time(), tz).timetuple()
+
+    logging.Formatter.converter = staticmethod(convert)  # type: ignore[assignment]
 
 
 class NoMailContent(logging.Filter):
