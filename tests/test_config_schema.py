@@ -114,16 +114,18 @@ def _example(header: str) -> str:
 
 
 def test_every_documented_key_is_known(tmp_path: Path) -> None:
-    """The commented examples in config.toml ([[imap]], [smtp], [send]), uncommented,
-    pass the schema: the schema knows every key the file documents."""
+    """The commented examples in config.toml ([[imap]], [smtp], [send], [[notify]]),
+    uncommented, pass the schema: the schema knows every key the file documents."""
     imap = _example("[[imap]]")
     smtp = re.sub(r"^password_file = .*$", "", _example("[smtp]"), flags=re.M)
+    notify = re.sub(r"^secret_file = .*$", "", _example("[[notify]]"), flags=re.M)
     text = CONFIG.replace('source = "maildir"', 'source = "imap"') + imap + smtp
-    text += _example("[send]").replace("report = false", "report = true")
-    assert "folders = [" in text and "per_minute" not in text and "receipt_max_age_days" in text
+    text += _example("[send]").replace("report = false", "report = true") + notify
+    assert "folders = [" in text and "per_minute = 15" in text and "overdue_polls" in text
     config = load_config(_config(tmp_path, text))
     assert config.imap[0].host == "imap.qq.com"
     assert config.smtp is not None and config.send.report_to == ("leader@example.com",)
+    assert config.send.per_minute == 15 and config.notify[0].name == "节能办公室群"
 
 
 def test_readme_sections_named_in_config_toml_exist() -> None:

@@ -132,6 +132,26 @@ class Send(Table):
     receipts: bool | None = None
     receipt_max_age_days: Days | None = None
     templates: str | None = None
+    pause_seconds: Delay | None = None  # pacing for QQ Mail / NetEase (issue 16)
+    per_minute: Annotated[int, Field(ge=1, le=10000)] | None = None
+    busy_wait_seconds: Delay | None = None
+    busy_give_up_minutes: Annotated[float, Field(ge=0, le=24 * 60, allow_inf_nan=False)] | None = (
+        None
+    )
+
+
+class Notify(Table):
+    """One [[notify]] group bot (企业微信, 钉钉, 飞书)."""
+
+    name: str | None = None
+    provider: Literal["wecom", "dingtalk", "feishu"] | None = None
+    url: str
+    secret_env: str | None = None
+    secret_file: str | None = None
+    secret: Any = None  # refused by the loader with its own message: never the secret
+    events: list[str] | None = None
+    overdue_polls: Annotated[int, Field(ge=1, le=1000)] | None = None
+    timeout: Seconds | None = None
 
 
 class Service(Table):
@@ -165,6 +185,7 @@ class ConfigFile(Table):
     send: Send | None = None
     service: Service | None = None
     web: Web | None = None
+    notify: list[Notify] | None = None
 
 
 # the fix, for keys where a bare "expected int" would not say it
