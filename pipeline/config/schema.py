@@ -41,6 +41,7 @@ class Table(BaseModel):
 class Mailbox(Table):
     source: Literal["maildir", "imap"] = "maildir"
     path: str | None = None
+    auth_results_from: list[str] | None = None  # authserv-ids trusted (issue 14)
 
 
 class After(Table):
@@ -105,6 +106,7 @@ class Report(Table):
 class Limits(Table):
     max_attachment_mb: Megabytes | None = None
     max_message_mb: Megabytes | None = None
+    max_mail_mb: Megabytes | None = None  # a whole mail, before it is parsed (issue 14)
     extract_timeout_s: Seconds | None = None
     extract_memory_mb: Annotated[int, Field(ge=256, le=1024 * 1024)] | None = None
     max_attempts: Annotated[int, Field(ge=1, le=100)] | None = None
@@ -193,6 +195,7 @@ HINTS = {
     "reminder_days": "must be a list of whole days, e.g. [3, 1]",
     "report_to": 'must be a list of mail addresses, e.g. ["leader@example.com"]',
     "folders": 'expected a list of folder names or {name = "...", after = {...}}',
+    "auth_results_from": 'must be a list of server names, e.g. ["mx.qq.com"]',
     "categories": 'must be a list of category ids, e.g. ["green_commute", "publicity"]',
 }
 
