@@ -3,6 +3,7 @@ EnvironmentFile example say what README says."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -85,14 +86,21 @@ def test_every_cron_line_is_silent_when_there_is_nothing_to_say(workspace: Works
         if line and not line.startswith("#") and "=" not in line.split()[0]
     ]
     assert len(lines) == 3
+    tmp = workspace.root / "tmp"  # a scratch folder a killed run left: cleaned up silently
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    leftover = tmp / f"mailroll-{os.getuid()}-{dead.pid}"
+    leftover.mkdir(parents=True)
+    env = {**os.environ, "TMPDIR": str(tmp)}
     for line in lines:
         args = shlex.split(line.split("/opt/mailroll/.venv/bin/mailroll", 1)[1])
         assert args[:2] == ["--config", "/etc/mailroll/config.toml"]
         out = subprocess.run(
             [sys.executable, "-m", "pipeline", "--config", str(workspace.config_path), *args[2:]],
-            capture_output=True, text=True, check=False, cwd=workspace.root,
+            capture_output=True, text=True, check=False, cwd=workspace.root, env=env,
         )  # fmt: skip
         assert (out.returncode, out.stdout, out.stderr) == (0, "", ""), args
+    assert not leftover.exists()
 
 
 def test_the_environment_file_example_is_variables_only() -> None:

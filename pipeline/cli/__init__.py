@@ -129,13 +129,13 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
     """
     config = _config(ctx)
     stop = threading.Event()
-    clean_leftover_tmp()
     try:
         with (
             unattended_logging(config.service, quiet),
             RunLock(config.service.lock, "run --once", config.campaign.timezone),
             stop_on_signals(stop),
         ):
+            clean_leftover_tmp()  # inside: logged to the file, and --quiet keeps cron silent
             try:
                 result = run_once(config, should_stop=stop.is_set)
             finally:  # group-bot alerts and notices ([[notify]]) go once the poll is done
@@ -177,8 +177,8 @@ def serve(ctx: click.Context) -> None:
       mailroll --config /etc/mailroll/config.toml serve
     """
     config = _config(ctx)
-    clean_leftover_tmp()
     with unattended_logging(config.service):
+        clean_leftover_tmp()
         from pipeline.service.serve import serve as serve_forever  # the scheduler, the mail-out
 
         serve_forever(config)
@@ -297,13 +297,13 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
     """
     config = _config(ctx)
     stop = threading.Event()
-    clean_leftover_tmp()
     try:
         with (
             unattended_logging(config.service),
             RunLock(config.service.lock, "retag", config.campaign.timezone),
             stop_on_signals(stop),
         ):
+            clean_leftover_tmp()
             done, failed = retag(config, should_stop=stop.is_set, reread=reread)
     except AlreadyRunning as exc:
         click.echo(f"mailroll: {exc}", err=True)
