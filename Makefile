@@ -29,6 +29,7 @@ run: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	shellcheck scripts/install-deps.sh
 	MAILROLL_REQUIRE_DOVECOT=1 $(BIN)/python -m pytest -q
 
 lint: install-test

@@ -7,6 +7,7 @@ non-zero exit code; anything else is a bug and keeps its traceback.
 
 # Exit statuses of the `mailroll` command, for cron and monitoring.
 EXIT_ERROR = 1  # config, rules or mailbox error: nothing or not everything was done
+EXIT_ATTENTION = 2  # `mailroll status`: the service needs a look (status: ATTENTION)
 EXIT_MAIL_FAILED = 3  # the run finished but some mails could not be processed (see 待处理)
 EXIT_STORAGE = 74  # the disk is full, the database cannot be written or is damaged (EX_IOERR)
 EXIT_BUSY = 75  # another mailroll holds the lock (EX_TEMPFAIL: try again later)

@@ -7,7 +7,7 @@ the mailbox, so `mailroll tag` and the stored pipeline give the same answer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import Limits as ConfigLimits
@@ -40,6 +40,12 @@ UNKNOWN_UNIT = Problem(
     reason="未能识别报送单位（待确认）",
     action="在网页的“待确认”中指定单位（可记住发件地址）；或核实后在 rules/roster.toml 中"
     "为该单位补充发件地址或别名，再运行 mailroll retag",
+)
+# the same for a local file (`mailroll tag`): nothing is stored, so nothing to retag
+UNKNOWN_UNIT_LOCAL = Problem(
+    where="文件",
+    reason="未能识别报送单位（待确认）",
+    action="在 rules/roster.toml 中为该单位补充别名，或在材料标题、落款中写明单位全称",
 )
 
 
@@ -269,7 +275,9 @@ def process_file(
     OCR at once)."""
     data = path.read_bytes()
     if _looks_like_mail(path, data):
-        return process_message(parse(data), book, limits, ocr)
+        sub = process_message(parse(data), book, limits, ocr)
+        problems = tuple(UNKNOWN_UNIT_LOCAL if p == UNKNOWN_UNIT else p for p in sub.problems)
+        return replace(sub, problems=problems)
     got = extract(path.name, data, limits or Limits())
     reading = ocr_now(Reading(got.documents, got.photos, got.problems), {path.name: data}, ocr)
     unit = identify(
@@ -278,7 +286,12 @@ def process_file(
         texts=[d.text for d in reading.documents],
     )
     return _submission(
-        unit, list(reading.documents), list(reading.photos), list(reading.problems), book
+        unit,
+        list(reading.documents),
+        list(reading.photos),
+        list(reading.problems),
+        book,
+        unknown=UNKNOWN_UNIT_LOCAL,
     )
 
 

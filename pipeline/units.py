@@ -16,12 +16,15 @@ unit>,<signed unit>"), counted for neither.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import BaseModel
+
+from pipeline.config import schema
+from pipeline.config.kit import read_toml
 from pipeline.errors import ConfigError
 from pipeline.models import Unit, UnitMatch
 
@@ -35,6 +38,11 @@ _TAIL_CHARS = 300
 class Roster:
     units: tuple[Unit, ...]
     recipient: str = ""  # id of the bureau receiving the reports; named in many subjects
+
+    @property
+    def reporting(self) -> tuple[Unit, ...]:
+        """The units that report: everyone but the bureau receiving the reports."""
+        return tuple(u for u in self.units if u.id != self.recipient)
 
     def get(self, unit_id: str | None) -> Unit | None:
         return self._by_id.get(unit_id or "")
@@ -87,14 +95,30 @@ class Roster:
         return Roster(units=units, recipient=self.recipient)
 
 
+class _UnitEntry(schema.Table):
+    id: str
+    name: str
+    type: str
+    aliases: list[str] | None = None
+    senders: list[str] | None = None
+
+
+class _RosterFile(schema.Table):
+    """roster.toml: a misspelt key (`sender` for `senders`) is an error, not lost."""
+
+    recipient: str | None = None
+    unit: list[_UnitEntry] | None = None
+
+
 def load_roster(path: Path) -> Roster:
     """Read and validate rules/roster.toml; errors name the file, the unit and the fix."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("roster file not found", str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
+    data = read_toml(text, path)
+    model: type[BaseModel] = _RosterFile
+    schema.check(model, data, path, text)
     entries = data.get("unit")
     if not isinstance(entries, list) or not entries:
         raise ConfigError("no [[unit]] entries", str(path))

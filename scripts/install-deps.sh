@@ -6,11 +6,18 @@
 #                                    those file types then become 待处理 rows.
 #   scripts/install-deps.sh --test   that plus what the tests need (make test);
 #                                    fails when it cannot install.
+#   --dry-run                        (with either) list what would be installed and why,
+#                                    install nothing.
 #
+# Supported: Debian 12+, Ubuntu 22.04+, and Debian-family systems with apt-get and
+# Python 3.11+ (Deepin/UOS desktop, Kylin desktop). On other systems (RPM-based
+# Kylin/UOS server, openEuler, CentOS) it installs nothing and prints the packages to
+# install by hand, with their usual names there.
 # Idempotent: does nothing (and no apt-get update) when everything is installed.
 set -euo pipefail
 
 RUNTIME_PACKAGES=(
+    python3-venv              # make creates .venv with it (python3 -m venv)
     antiword                  # .doc/.wps text (pipeline/extract/office.py)
     libreoffice-writer-nogui  # .doc/.wps/.rtf fallback
     libreoffice-calc-nogui    # .xls/.et fallback
@@ -29,12 +36,22 @@ TEST_PACKAGES=(
     chromium-driver   # ... driven through its WebDriver
     tesseract-ocr          # the other OCR engine, measured against RapidOCR (bench/ocr.py)
     tesseract-ocr-chi-sim
+    shellcheck        # make test checks this script (tests/test_install_deps.py)
 )
+# What to install on a system without apt-get (RPM names; antiword is in EPEL).
+OTHER_SYSTEMS="python3 (3.11 or later, with venv), antiword, libreoffice-writer, libreoffice-calc, libarchive"
 
 mode=runtime
+dry_run=false
+for arg in "$@"; do
+    case "$arg" in
+        --test) mode="test" ;;
+        --dry-run) dry_run=true ;;
+        *) echo "install-deps: unknown option $arg (use --test, --dry-run)" >&2; exit 2 ;;
+    esac
+done
 packages=("${RUNTIME_PACKAGES[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-    mode=test
+if [[ "$mode" == test ]]; then
     packages+=("${TEST_PACKAGES[@]}")
 fi
 
@@ -52,16 +69,28 @@ is_installed() {
     [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
 }
 
+if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "install-deps: this is not a Debian-family system (no apt-get); nothing installed." >&2
+    echo "install-deps: install by hand: $OTHER_SYSTEMS" >&2
+    give_up "no apt-get here"
+fi
+
 missing=()
 for pkg in "${packages[@]}"; do
     is_installed "$pkg" || missing+=("$pkg")
 done
+if [[ "$dry_run" == true ]]; then
+    echo "install-deps: dry run ($mode), nothing installed; the Debian packages:"
+    for pkg in "${packages[@]}"; do
+        if is_installed "$pkg"; then state="present"; else state="would install"; fi
+        printf '  %-26s %s\n' "$pkg" "$state"
+    done
+    exit 0
+fi
 if ((${#missing[@]} == 0)); then
     echo "install-deps: all present (${packages[*]})"
     exit 0
 fi
-
-command -v apt-get >/dev/null 2>&1 || give_up "no apt-get here; install by hand: ${missing[*]}"
 if [[ "$(id -u)" -eq 0 ]]; then
     SUDO=()
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then

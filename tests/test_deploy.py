@@ -3,6 +3,7 @@ EnvironmentFile example say what README says."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -13,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import REPO
+from tests.builders import make_mail
+from tests.conftest import REPO, Workspace
 
 DEPLOY = REPO / "deploy"
 
@@ -59,9 +61,9 @@ def test_the_cron_line_runs_once_quietly_as_the_mailroll_user() -> None:
         if line and not line.startswith("#") and "=" not in line.split()[0]
     ]
     line = lines[0]  # the poll; the others mail out (see the cron file's comments)
-    assert [ln.split(maxsplit=6)[6].split()[-2:] for ln in lines[1:]] == [
-        ["send", "reminders"],
-        ["send", "receipts"],
+    assert [ln.split(maxsplit=6)[6].split()[-3:] for ln in lines[1:]] == [
+        ["send", "reminders", "--quiet"],
+        ["send", "receipts", "--quiet"],
     ]
     fields = line.split(maxsplit=6)
     assert fields[:5] == ["*/10", "*", "*", "*", "*"] and fields[5] == "mailroll"
@@ -72,6 +74,33 @@ def test_the_cron_line_runs_once_quietly_as_the_mailroll_user() -> None:
     # the options exist
     result = CliRunner().invoke(main, [*mailroll_args, "--help"])
     assert result.exit_code == 0, result.output
+
+
+def test_every_cron_line_is_silent_when_there_is_nothing_to_say(workspace: Workspace) -> None:
+    """Cron mails whatever a job prints: with sending off (the default) and mail that
+    is processed fine, no line prints anything."""
+    workspace.add(make_mail(sender="fgw@jiangbei.example", body="区发改委组织干部职工绿色出行。"))
+    lines = [
+        line
+        for line in (DEPLOY / "mailroll.cron").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#") and "=" not in line.split()[0]
+    ]
+    assert len(lines) == 3
+    tmp = workspace.root / "tmp"  # a scratch folder a killed run left: cleaned up silently
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    leftover = tmp / f"mailroll-{os.getuid()}-{dead.pid}"
+    leftover.mkdir(parents=True)
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    for line in lines:
+        args = shlex.split(line.split("/opt/mailroll/.venv/bin/mailroll", 1)[1])
+        assert args[:2] == ["--config", "/etc/mailroll/config.toml"]
+        out = subprocess.run(
+            [sys.executable, "-m", "pipeline", "--config", str(workspace.config_path), *args[2:]],
+            capture_output=True, text=True, check=False, cwd=workspace.root, env=env,
+        )  # fmt: skip
+        assert (out.returncode, out.stdout, out.stderr) == (0, "", ""), args
+    assert not leftover.exists()
 
 
 def test_the_environment_file_example_is_variables_only() -> None:

@@ -67,3 +67,49 @@ def test_python_dash_m_pipeline_is_the_same_command() -> None:
     )
     assert "retag" in out.stdout
     assert isinstance(main, click.Group)
+
+
+def _commands(group: click.Group, prefix: str = "mailroll") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix} {name}", command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix} {name}")
+    return found
+
+
+def test_every_command_and_option_is_in_the_readme() -> None:
+    """Help texts and the README say the same: every command and subcommand is in
+    the README's command table, every option of it is named there (issue 17)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Commands") : readme.index("## How it works")]
+    missing = []
+    for name, command in [("mailroll", main), *_commands(main)]:
+        group, _, last = name.rpartition(" ")
+        if group and f"`{name}" not in table and not (f"`{group} " in table and last in table):
+            missing.append(name)
+        for param in command.params:
+            longs = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+            if isinstance(param, click.Option) and longs and longs[0] not in readme:
+                missing.append(f"{name} {longs[0]}")
+    assert missing == []
+
+
+def test_the_exit_statuses_in_the_readme_are_the_codes() -> None:
+    from pipeline.errors import (
+        EXIT_ATTENTION,
+        EXIT_BUSY,
+        EXIT_ERROR,
+        EXIT_MAIL_FAILED,
+        EXIT_STORAGE,
+    )
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"exit 0 ok, {EXIT_ATTENTION} ATTENTION, {EXIT_ERROR} config" in readme
+    assert f"{EXIT_STORAGE} database unreadable" in readme
+    run_help = CliRunner().invoke(main, ["run", "--help"]).output
+    for code in (EXIT_ERROR, EXIT_MAIL_FAILED, EXIT_BUSY):
+        assert f"{code} " in run_help and f"{code} " in readme
+    status_help = " ".join(CliRunner().invoke(main, ["status", "--help"]).output.split())
+    assert f"0 ok, {EXIT_ATTENTION} ATTENTION" in status_help
+    assert f"{EXIT_STORAGE} the database" in status_help

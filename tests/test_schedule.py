@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +17,7 @@ from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.service.runner import open_store, run_once
 from pipeline.service.schedule import due_weeks, missing_weeks, next_runs
+from pipeline.service.serve import Service
 from pipeline.store.workbooks import cumulative_stale
 from tests.builders import make_mail
 from tests.conftest import Workspace
@@ -177,3 +181,24 @@ def test_a_mail_that_fails_is_a_one_line_reason_and_status_3(workspace: Workspac
     assert out.stderr.strip().splitlines()[-1] == (
         "mailroll: 1 mails could not be processed; see 待处理 in the workbook"
     )
+
+
+def test_a_slow_poll_skips_a_tick_without_a_warning(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    """APScheduler warns on every tick a still-running poll makes it skip; mailroll
+    logs that at debug level only (issue 17)."""
+    service(workspace, "poll_minutes = 0.005")  # a tick every 0.3 s
+    sched = Service(workspace.config).scheduler()
+    sched.modify_job("poll", func=lambda: time.sleep(1.0))  # a poll slower than the interval
+    for job in ("weekly_report", "reminders"):
+        sched.remove_job(job)
+    caplog.set_level(logging.DEBUG)
+    runner = threading.Thread(target=sched.start)
+    runner.start()
+    time.sleep(1.5)
+    sched.shutdown(wait=False)
+    runner.join(5)
+    skipped = [r for r in caplog.records if "maximum number of running instances" in r.message]
+    assert skipped and all(r.name == "pipeline.service.serve" for r in skipped)
+    assert all(r.levelno == logging.DEBUG for r in skipped)

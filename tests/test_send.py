@@ -29,13 +29,13 @@ ON = """
 report = true
 report_to = ["leader@jiangbei.example", "clerk@jiangbei.example"]
 reminders = true
-reminder_days = [2, 1]
+reminder_days = [1, 0]
 receipts = true
 receipt_max_age_days = 3
 pause_seconds = 0
 per_minute = 1000
 """
-REMIND_DAY = datetime(2024, 5, 16, 8, 0, tzinfo=CHINA)  # 1.7 days before the deadline
+REMIND_DAY = datetime(2024, 5, 16, 8, 0, tzinfo=CHINA)  # the day before the deadline's day
 REPORTED = {"guanyinqiao", "huaxinjie", "wulidian", "shimahe", "fgw"}  # by 16 May 08:00
 
 
@@ -113,7 +113,7 @@ def test_reminders_go_only_to_units_still_missing_once_per_stage(
     second = send_reminders(config, datetime(2024, 5, 17, 8, 0, tzinfo=CHINA))
     again = {o.mail.recipient for o in second.outcomes if o.status == "sent"}
     assert again == expected - {"yuzui"}
-    assert {o.mail.ref for o in second.outcomes} == {"D-1"}
+    assert {o.mail.ref for o in second.outcomes} == {"D-0"}
     assert len(smtp.inbox.to("yuzui@jiangbei.example")) == 1
     # after the deadline nothing is due
     late = send_reminders(config, datetime(2024, 5, 18, 8, 0, tzinfo=CHINA))
@@ -157,14 +157,14 @@ def test_a_refused_mail_is_tried_again_on_the_next_run(
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 3, out.output
     assert "[failed] reminder → 复盛镇人民政府" in out.output and "550" in out.output
-    assert ("reminder", "fusheng", "D-2", "failed") in sent_rows(workspace)
+    assert ("reminder", "fusheng", "D-1", "failed") in sent_rows(workspace)
     before = len(smtp.inbox.received)
     smtp.inbox.refuse = set()
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 0, out.output
     assert len(smtp.inbox.received) == before + 1
     assert smtp.inbox.to("fusheng@jiangbei.example")
-    assert ("reminder", "fusheng", "D-2", "sent") in sent_rows(workspace)
+    assert ("reminder", "fusheng", "D-1", "sent") in sent_rows(workspace)
 
 
 def test_a_mail_cut_off_mid_send_is_not_repeated_unless_asked(
@@ -174,7 +174,7 @@ def test_a_mail_cut_off_mid_send_is_not_repeated_unless_asked(
     config = workspace.config
     # a run claimed the reminder to 鱼嘴镇 and died before the server answered
     store = open_store(config)
-    cut = Outgoing("reminder", "campaign", "yuzui", "D-2", ("yuzui@jiangbei.example",), "s", "b")
+    cut = Outgoing("reminder", "campaign", "yuzui", "D-1", ("yuzui@jiangbei.example",), "s", "b")
     message_id = save_claim(store, cut, "<cut@example.com>", resend_unsure=False)
     store.close()
     assert message_id == "<cut@example.com>"

@@ -12,13 +12,17 @@ import sqlite3
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
+from pipeline.cli.context import config_of
+from pipeline.cli.ops import backup_cmd, restore_cmd
 from pipeline.cli.send import send
 from pipeline.cli.web import web
-from pipeline.config import DEFAULT_CONFIG, Config, load_config
+from pipeline.config import DEFAULT_CONFIG, Config
 from pipeline.errors import (
+    EXIT_ATTENTION,
     EXIT_BUSY,
     EXIT_ERROR,
     EXIT_MAIL_FAILED,
@@ -29,11 +33,11 @@ from pipeline.errors import (
 from pipeline.fetch.imap import check_account
 from pipeline.mailout.mailer import check_smtp
 from pipeline.models import CATEGORY_IDS
-from pipeline.process import extraction_limits, load_rulebook, process_file
+from pipeline.process import extraction_limits, load_rulebook
 from pipeline.rollup.campaigns import parse_week
 from pipeline.service.alerts import notify as notify_chat
 from pipeline.service.lock import AlreadyRunning, RunLock
-from pipeline.service.logs import unattended_logging
+from pipeline.service.logs import NoMailContent, unattended_logging
 from pipeline.service.runner import open_store, retag, run_once
 from pipeline.service.signals import stop_on_signals
 from pipeline.service.status import format_status
@@ -43,9 +47,7 @@ from pipeline.store.faults import storage_error, storage_faults
 
 
 def _config(ctx: click.Context) -> Config:
-    config = load_config(ctx.obj["config"])
-    ctx.obj["database"] = config.storage.database  # named by a storage fault's message
-    return config
+    return config_of(ctx)
 
 
 class _Group(click.Group):
@@ -98,6 +100,9 @@ def main(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     # imapclient warns about every non-ASCII server message (mailroll reports what matters);
     # with -v it logs the IMAP conversation, the LOGIN line redacted
     logging.getLogger("imapclient").setLevel(logging.ERROR if not verbose else logging.DEBUG)
+    for handler in logging.getLogger().handlers:  # -v: the conversation, never the mail
+        if not any(isinstance(f, NoMailContent) for f in handler.filters):
+            handler.addFilter(NoMailContent())
     ctx.obj = {"config": config_path}
 
 
@@ -124,13 +129,13 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
     """
     config = _config(ctx)
     stop = threading.Event()
-    clean_leftover_tmp()
     try:
         with (
             unattended_logging(config.service, quiet),
-            RunLock(config.service.lock, "run --once"),
+            RunLock(config.service.lock, "run --once", config.campaign.timezone),
             stop_on_signals(stop),
         ):
+            clean_leftover_tmp()  # inside: logged to the file, and --quiet keeps cron silent
             try:
                 result = run_once(config, should_stop=stop.is_set)
             finally:  # group-bot alerts and notices ([[notify]]) go once the poll is done
@@ -172,8 +177,8 @@ def serve(ctx: click.Context) -> None:
       mailroll --config /etc/mailroll/config.toml serve
     """
     config = _config(ctx)
-    clean_leftover_tmp()
     with unattended_logging(config.service):
+        clean_leftover_tmp()
         from pipeline.service.serve import serve as serve_forever  # the scheduler, the mail-out
 
         serve_forever(config)
@@ -206,6 +211,8 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
             parse_week(week)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
+    if out is not None:
+        _check_out(out)
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
@@ -216,6 +223,20 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
     finally:
         store.close()
     click.echo(f"workbook: {path}")
+
+
+def _check_out(out: Path) -> None:
+    """An .xlsx file in a folder that exists: a typo never creates folders."""
+    if out.suffix.lower() != ".xlsx":
+        raise click.BadParameter(
+            f"{out} is not an .xlsx name; the workbook is always xlsx (e.g. 汇总.xlsx)",
+            param_hint="--out",
+        )
+    if not out.parent.is_dir():
+        raise click.BadParameter(
+            f"folder {out.parent} does not exist; create it first or pick another",
+            param_hint="--out",
+        )
 
 
 @main.command()
@@ -244,51 +265,14 @@ def tag(ctx: click.Context, files: tuple[Path, ...], as_json: bool, explain: boo
     Example:
       mailroll tag 观音桥街道总结.docx --json
     """
+    from pipeline.cli.tagfiles import tag_files
+
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
-    for path in files:
-        sub = process_file(path, book, extraction_limits(config.limits), config.ocr)
-        unit = sub.unit.unit
-        record = {
-            "file": str(path),
-            "unit": unit.name if unit else None,
-            "kind": sub.kind,
-            "categories": sub.categories,
-            "evidence": sub.evidence,
-            "figures": sub.figures,
-            "summary": sub.summary,
-            "problems": [f"{p.where}: {p.reason}" for p in sub.problems],
-            "documents": [d.document.name for d in sub.documents],
-            "photos": list(sub.photos),
-            "ocr": [d.document.name for d in sub.documents if d.document.source == "ocr"],
-            "doubtful": sorted({k for d in sub.documents for k in d.doubtful}),
-        }
-        if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False))
-            continue
-        click.echo(f"{path}")
-        click.echo(f"  unit: {record['unit'] or '待确认 (unknown)'} [{sub.unit.how or '-'}]")
-        click.echo(f"  kind: {sub.kind}")
-        click.echo(f"  read: {', '.join(record['documents']) or '-'}; photos: {len(sub.photos)}")
-        for cat, sentence in sub.evidence.items():
-            click.echo(f"  {book.rules.label(cat)} ({cat}): {sentence}")
-        click.echo(f"  figures: {json.dumps(sub.figures, ensure_ascii=False)}")
-        click.echo(f"  summary: {sub.summary}")
-        for p in sub.problems:
-            click.echo(f"  problem: {p.where}: {p.reason} — {p.action}")
-        if explain:
-            _explain(sub, book)
-
-
-def _explain(sub: object, book: object) -> None:
-    from pipeline.tag.explain import explain_lines
-
-    for res in sub.documents:  # type: ignore[attr-defined]
-        doc = res.document
-        title = "" if doc.filetype == "body" else doc.name
-        click.echo(f"  -- {doc.name}")
-        for line in explain_lines(doc.text, book.rules, title):  # type: ignore[attr-defined]
-            click.echo(f"     {line}")
+    failed = tag_files(files, book, extraction_limits(config.limits), as_json, explain, config.ocr)
+    if failed:
+        click.echo(f"mailroll: error: {failed} of {len(files)} files could not be read", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.command(name="retag")
@@ -315,13 +299,13 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
     """
     config = _config(ctx)
     stop = threading.Event()
-    clean_leftover_tmp()
     try:
         with (
             unattended_logging(config.service),
-            RunLock(config.service.lock, "retag"),
+            RunLock(config.service.lock, "retag", config.campaign.timezone),
             stop_on_signals(stop),
         ):
+            clean_leftover_tmp()
             done, failed = retag(config, should_stop=stop.is_set, reread=reread)
     except AlreadyRunning as exc:
         click.echo(f"mailroll: {exc}", err=True)
@@ -341,7 +325,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     With --json, one object for monitoring; its "ok" is false when the last
     run failed, nothing polled for three poll intervals, or a weekly workbook
     that is due was not written. A database that cannot be read is reported
-    ("storage_error") with exit status 74.
+    ("storage_error").
+
+    Exit status: 0 ok, 2 ATTENTION (any of the above), 74 the database could
+    not be read, 1 the configuration could not be read.
 
     \b
     Example:
@@ -364,6 +351,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
             click.echo(line)
     if "storage_error" in info:
         sys.exit(EXIT_STORAGE)
+    if not info["ok"]:
+        sys.exit(EXIT_ATTENTION)
 
 
 @main.command()
@@ -404,3 +393,31 @@ def check(ctx: click.Context) -> None:
 
 main.add_command(send)
 main.add_command(web)
+main.add_command(backup_cmd)
+main.add_command(restore_cmd)
+
+
+def _config_after_command(value_ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        value_ctx.find_root().obj["config"] = value
+
+
+def _accept_config_anywhere(group: click.Group) -> None:
+    """`mailroll run --config X` as well as `mailroll --config X run`: every command
+    (and `send`'s) takes the option after its name too."""
+    for command in group.commands.values():
+        command.params.append(
+            click.Option(
+                ["--config", "config_path"],
+                type=click.Path(path_type=Path, dir_okay=False),
+                expose_value=False,
+                callback=_config_after_command,
+                help="Configuration file (default ./config.toml); also accepted before "
+                "the command name.",
+            )
+        )
+        if isinstance(command, click.Group):
+            _accept_config_anywhere(command)
+
+
+_accept_config_anywhere(main)

@@ -7,9 +7,10 @@ from datetime import datetime
 
 import click
 
-from pipeline.config import load_config
+from pipeline.cli.context import config_of
 from pipeline.errors import EXIT_MAIL_FAILED
 from pipeline.rollup.campaigns import parse_week
+from pipeline.service.logs import unattended_logging
 
 
 @click.group()
@@ -32,11 +33,25 @@ _RESEND = click.option(
     is_flag=True,
     help="Send again mails whose earlier sending was cut off (they may arrive twice).",
 )
+_WHEN = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
 _AT = click.option(
     "--at",
     "at",
-    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+    type=_WHEN,
     help="Act as if it were this local time (to preview a reminder day).",
+)
+_AT_RECEIPTS = click.option(
+    "--at",
+    "at",
+    type=_WHEN,
+    help="Act as if it were this local time: answer mail received in the "
+    "receipt_max_age_days before it.",
+)
+_QUIET = click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print only problems (for cron): nothing when sending is off or nothing is due.",
 )
 
 
@@ -44,9 +59,10 @@ _AT = click.option(
 @click.option("--week", metavar="YYYY-Www", help="ISO week (default: last week).")
 @_DRY_RUN
 @_RESEND
+@_QUIET
 @click.pass_context
 def send_report_cmd(
-    ctx: click.Context, week: str | None, dry_run: bool, resend_unsure: bool
+    ctx: click.Context, week: str | None, dry_run: bool, resend_unsure: bool, quiet: bool
 ) -> None:
     """Write the week's workbook and mail it to [send] report_to.
 
@@ -61,17 +77,20 @@ def send_report_cmd(
             parse_week(week)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--week") from None
-    config = load_config(ctx.obj["config"])
-    _echo_sent(send_weekly_report(config, week, dry_run=dry_run, resend_unsure=resend_unsure))
+    config = config_of(ctx)
+    with unattended_logging(config.service, quiet):
+        result = send_weekly_report(config, week, dry_run=dry_run, resend_unsure=resend_unsure)
+    _echo_sent(result, quiet)
 
 
 @send.command(name="reminders")
 @_AT
 @_DRY_RUN
 @_RESEND
+@_QUIET
 @click.pass_context
 def send_reminders_cmd(
-    ctx: click.Context, at: datetime | None, dry_run: bool, resend_unsure: bool
+    ctx: click.Context, at: datetime | None, dry_run: bool, resend_unsure: bool, quiet: bool
 ) -> None:
     """Mail a reminder (催报) to each roster unit that has not reported yet.
 
@@ -84,18 +103,21 @@ def send_reminders_cmd(
     """
     from pipeline.mailout.send import send_reminders
 
-    config = load_config(ctx.obj["config"])
+    config = config_of(ctx)
     now = at.replace(tzinfo=config.campaign.timezone) if at else None
-    _echo_sent(send_reminders(config, now, dry_run=dry_run, resend_unsure=resend_unsure))
+    with unattended_logging(config.service, quiet):
+        result = send_reminders(config, now, dry_run=dry_run, resend_unsure=resend_unsure)
+    _echo_sent(result, quiet)
 
 
 @send.command(name="receipts")
-@_AT
+@_AT_RECEIPTS
 @_DRY_RUN
 @_RESEND
+@_QUIET
 @click.pass_context
 def send_receipts_cmd(
-    ctx: click.Context, at: datetime | None, dry_run: bool, resend_unsure: bool
+    ctx: click.Context, at: datetime | None, dry_run: bool, resend_unsure: bool, quiet: bool
 ) -> None:
     """Mail a receipt (回执) to each recent sender: unit, files and categories recognised.
 
@@ -111,16 +133,28 @@ def send_receipts_cmd(
     """
     from pipeline.mailout.send import send_receipts
 
-    config = load_config(ctx.obj["config"])
+    config = config_of(ctx)
     now = at.replace(tzinfo=config.campaign.timezone) if at else None
-    _echo_sent(send_receipts(config, now, dry_run=dry_run, resend_unsure=resend_unsure))
+    with unattended_logging(config.service, quiet):
+        result = send_receipts(config, now, dry_run=dry_run, resend_unsure=resend_unsure)
+    _echo_sent(result, quiet)
 
 
-def _echo_sent(result: object) -> None:
-    """One line per mail, then a count; exit 3 when some mail failed or is unsure."""
+def _echo_sent(result: object, quiet: bool = False) -> None:
+    """One line per mail, then a count; exit 3 when some mail failed or is unsure.
+    `quiet` (cron) prints only the mails that failed, may not have arrived, or wait
+    for a busy server."""
     from pipeline.mailout.outbox import BUSY, FAILED, UNSURE, SendResult
 
     assert isinstance(result, SendResult)
+    if quiet:
+        for o in result.outcomes:
+            if o.status in (FAILED, UNSURE, BUSY):
+                click.echo(f"mailroll: {o.mail.kind} to {o.mail.label}: {o.status} {o.detail}",
+                           err=True)  # fmt: skip
+        if result.count(FAILED) or result.count(UNSURE) or result.count(BUSY):
+            sys.exit(EXIT_MAIL_FAILED)
+        return
     if not result.enabled and not result.dry_run:
         click.echo(f"{result.kind}: {result.note}")
         return

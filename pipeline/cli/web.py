@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from pipeline.config import load_config
+from pipeline.cli.context import config_of
 from pipeline.errors import MailrollError
 
 
@@ -30,7 +30,7 @@ def web(ctx: click.Context) -> None:
     from pipeline.service.logs import unattended_logging
     from pipeline.web.server import serve_web
 
-    config = load_config(ctx.obj["config"])
+    config = config_of(ctx)
     with unattended_logging(config.service):
         serve_web(config)
 
@@ -70,7 +70,7 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> 
     from pipeline.service.runner import open_store
     from pipeline.web.auth import add_user
 
-    config = load_config(ctx.obj["config"])
+    config = config_of(ctx)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -96,7 +96,7 @@ def user_remove(ctx: click.Context, name: str) -> None:
     from pipeline.service.runner import open_store
     from pipeline.store.accounts import delete_user
 
-    store = open_store(load_config(ctx.obj["config"]))
+    store = open_store(config_of(ctx))
     try:
         if not delete_user(store, name):
             raise MailrollError(f"no account {name!r}")
@@ -117,7 +117,7 @@ def user_list(ctx: click.Context) -> None:
     from pipeline.service.runner import open_store
     from pipeline.store.accounts import users
 
-    store = open_store(load_config(ctx.obj["config"]))
+    store = open_store(config_of(ctx))
     try:
         for row in users(store):
             click.echo(f"{row['name']}\t{row['role']}\t{row['created_at']}")

@@ -11,15 +11,15 @@ or a file that config.toml names.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipeline.config import schema
 from pipeline.config.imap import AfterAction, ImapAccount, ImapFolder, load_imap_accounts
-from pipeline.config.kit import Section, choice, days
+from pipeline.config.kit import Section, choice, days, read_toml
 from pipeline.config.mail import SendConfig, SmtpConfig, load_send, load_smtp
 from pipeline.config.notify import BotConfig, load_bots
 from pipeline.errors import ConfigError
@@ -44,6 +44,9 @@ class MailboxConfig:
 class StorageConfig:
     database: Path
     archive: Path
+    # workbooks and archived mail: readable by the group (the officials' shared folder);
+    # the database and logs get the same minus any world bit
+    mode: int = 0o640
 
 
 @dataclass(frozen=True)
@@ -130,13 +133,15 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     """Load and validate config.toml; raise ConfigError naming the file and key."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             "config file not found", str(path), "pass --config PATH or copy config.toml"
         ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
+    data = read_toml(text, path)
+    if "campaign" in data and "campaigns" in data:
+        raise ConfigError("use either [campaign] or [[campaigns]], not both", str(path))
+    schema.check(schema.ConfigFile, data, path, text)
     path = path.resolve()
 
     def section(name: str) -> Section:
@@ -166,6 +171,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         storage=StorageConfig(
             database=storage.path_("database", "var/mailroll.sqlite3"),
             archive=storage.path_("archive", "var/archive"),
+            mode=int(storage.get("mode", str, "0640"), 8),
         ),
         campaign=campaigns[0],
         rules_dir=rules_dir,

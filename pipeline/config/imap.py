@@ -97,7 +97,7 @@ def load_imap_accounts(path: Path, data: Any) -> tuple[ImapAccount, ...]:
 
 
 def _imap_account(path: Path, index: int, table: Any) -> ImapAccount:
-    sec = Section(path, f"imap[{index}]", table)
+    sec = Section(path, f"imap[{index + 1}]", table)
     security = sec.get("security", str, "tls")
     if security not in IMAP_SECURITY:
         raise sec._fail("security", f"unknown {security!r}; use one of {', '.join(IMAP_SECURITY)}")

@@ -6,10 +6,38 @@ Shared by the modules that read one part of the configuration each
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
+
+# what a Chinese input method types in place of TOML's ASCII punctuation
+_FULL_WIDTH = {"，": ",", "＝": "=", "“": '"', "”": '"', "：": ":", "［": "[", "］": "]",
+               "｛": "{", "｝": "}", "＃": "#", "‘": "'", "’": "'"}  # fmt: skip
+
+
+def read_toml(text: str, path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a syntax error names the file and line, and says which
+    full-width character (typed with a Chinese input method) to replace."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        number = int(found.group(1)) if found else 0
+        lines = text.splitlines()
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+        wide = [ch for ch in _FULL_WIDTH if ch in line.split("#")[0]]
+        if wide:
+            fix = (
+                f"line {number} has the full-width {' '.join(wide)}: type "
+                f"{' '.join(_FULL_WIDTH[ch] for ch in wide)} instead (switch the input method "
+                "to English punctuation)"
+            )
+        else:
+            fix = "compare with the commented examples at the top of the file"
+        raise ConfigError(f"invalid TOML: {exc}; {fix}", str(path)) from None
 
 
 class Section:

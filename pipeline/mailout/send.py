@@ -9,7 +9,7 @@ switched off in config.toml plans nothing unless it is a dry run (a preview).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -54,6 +54,11 @@ def send_weekly_report(
         week = cal.parse_week(week)
     if not (config.send.report or dry_run):
         return SendResult("report", False, dry_run, note="off: set [send] report = true")
+    if not config.send.report_to:
+        return SendResult(
+            "report", config.send.report, dry_run,
+            note='no one to send to: set [send] report_to = ["leader@example.com"]',
+        )  # fmt: skip
     found = cal.for_week(config.campaigns, week)
     if not found:
         return SendResult("report", True, dry_run, note=f"no campaign runs in {week.label}")
@@ -95,14 +100,18 @@ def send_reminders(
         return SendResult("reminder", False, dry_run, note="off: set [send] reminders = true")
     due = [(c, s) for c in config.campaigns if (s := reminder_stage(c, config, now)) is not None]
     if not due:
-        days = ", ".join(str(d) for d in config.send.reminder_days)
-        return SendResult("reminder", True, dry_run, note=f"not due (days before deadline: {days})")
+        days = ", ".join(
+            f"{reminder_day(c, d)} for {c.id}" for c in config.campaigns
+            for d in sorted(config.send.reminder_days, reverse=True)
+        )  # fmt: skip
+        return SendResult("reminder", True, dry_run, note=f"not due; reminder days: {days}")
     store, book = _open(config)
     try:
         mails, skipped = _plan_reminders(config, book, load(store, config), due, now)
         return deliver(store, config, "reminder", mails, enabled=config.send.reminders,
-                       dry_run=dry_run, resend_unsure=resend_unsure,
-                       skipped=tuple(skipped))  # fmt: skip
+                       dry_run=dry_run, resend_unsure=resend_unsure, skipped=tuple(skipped),
+                       note="" if mails or skipped else "every roster unit has reported: "
+                       "no one to remind")  # fmt: skip
     finally:
         store.close()
 
@@ -117,7 +126,7 @@ def _plan_reminders(
     for campaign, stage in due:
         scope = Scope(campaign, None, now)
         where = standing(select(data, scope), scope, book)
-        missing = set(where.index[where["status"] == STATUS_MISSING]) - {book.roster.recipient}
+        missing = set(where.index[where["status"] == STATUS_MISSING])
         for unit in (u for u in roster_order(book) if u.id in missing):
             subject, body = template.render(
                 {
@@ -144,8 +153,15 @@ def reminder_stage(campaign: Campaign, config: Config, now: datetime) -> int | N
     reached), or None before the first stage and after the deadline."""
     if now >= campaign.deadline:
         return None
-    reached = [d for d in config.send.reminder_days if now >= campaign.deadline - timedelta(d)]
+    today = now.astimezone(campaign.timezone).date()
+    reached = [d for d in config.send.reminder_days if today >= reminder_day(campaign, d)]
     return min(reached) if reached else None
+
+
+def reminder_day(campaign: Campaign, days: int) -> date:
+    """The calendar day (campaign time zone) that is `days` before the deadline's day:
+    reminder_days = [2] with a 17 May deadline reminds on 15 May, from midnight."""
+    return campaign.deadline.astimezone(campaign.timezone).date() - timedelta(days)
 
 
 def send_receipts(
@@ -268,4 +284,4 @@ def _bureau(config: Config) -> str:
 
 def _open(config: Config) -> tuple[Store, Rulebook]:
     book = load_rulebook(config.rules_dir)
-    return Store(config.storage.database, config.storage.archive), book
+    return Store(config.storage.database, config.storage.archive, config.storage.mode), book

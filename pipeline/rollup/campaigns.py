@@ -25,7 +25,7 @@ from pipeline.errors import ConfigError
 if TYPE_CHECKING:  # imported where used: `mailroll run` should not load pandas to parse mail
     import pandas as pd
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Week:
 
 
 def parse_week(text: str) -> Week:
-    """'2024-W20' → Week; ValueError with the expected form otherwise."""
+    """'2024-W20' (or 2024-w20) → Week; ValueError with the expected form otherwise."""
     match = _WEEK.match(text.strip())
     if not match:
         raise ValueError(f"week must look like 2024-W20, got {text!r}")
@@ -124,7 +124,27 @@ def find(campaigns: Sequence[Campaign], campaign_id: str) -> Campaign:
         if c.id == campaign_id:
             return c
     known = ", ".join(c.id for c in campaigns)
-    raise ConfigError(f"no campaign with id {campaign_id!r}; the config has {known}")
+    if len(campaigns) == 1:
+        raise ConfigError(
+            f"no campaign with id {campaign_id!r}; config.toml has one campaign, "
+            f"id {known!r}: leave out --campaign (it is for several [[campaigns]])"
+        )
+    raise ConfigError(
+        f"no campaign with id {campaign_id!r}; the campaign ids in config.toml are {known}"
+    )
+
+
+def check_week(campaign: Campaign, week: Week) -> None:
+    """Refuse a week outside the campaign's window: its workbook would show the
+    campaign's mail under a week it has nothing to do with."""
+    if for_week([campaign], week):
+        return
+    allowed = weeks(campaign)
+    raise ConfigError(
+        f"week {week.label} is outside the campaign {campaign.name!r}; "
+        f"use one of {allowed[0].label} … {allowed[-1].label}"
+        + (" or --campaign ID for another campaign" if campaign.id != "campaign" else "")
+    )
 
 
 def assign(when: pd.Series, campaigns: Sequence[Campaign]) -> pd.DataFrame:

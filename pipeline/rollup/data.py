@@ -64,7 +64,8 @@ def scope_for(
     now: datetime | None = None,
 ) -> Scope:
     """The scope a `report` command means: --campaign, else the campaign of --week,
-    else the current one. Raises ValueError for a malformed week."""
+    else the current one. Raises ValueError for a malformed week, ConfigError for a
+    week outside the campaign."""
     tz = config.campaign.timezone
     now = now.astimezone(tz) if now else datetime.now(tz)
     parsed = cal.parse_week(week) if week else None
@@ -75,6 +76,8 @@ def scope_for(
         chosen = overlapping[-1] if overlapping else cal.current(config.campaigns, now)
     else:
         chosen = cal.current(config.campaigns, now)
+    if parsed:
+        cal.check_week(chosen, parsed)
     return Scope(chosen, parsed, now)
 
 
@@ -146,9 +149,10 @@ def standing(data: Data, scope: Scope, book: Rulebook) -> pd.DataFrame:
 
 
 def roster_order(book: Rulebook) -> list[Unit]:
-    """The roster sorted by unit type (街道/镇, 区级部门, 学校, 医院, 其他), stable."""
+    """The reporting units (the bureau, roster `recipient`, is none of them) sorted by
+    unit type (街道/镇, 区级部门, 学校, 医院, 其他), stable."""
     rank = {t: i for i, t in enumerate(UNIT_TYPES)}
-    return sorted(book.roster.units, key=lambda u: rank.get(u.type, len(rank)))
+    return sorted(book.roster.reporting, key=lambda u: rank.get(u.type, len(rank)))
 
 
 def _own_findings(subs: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:

@@ -42,8 +42,13 @@ def write_scope(
     data: Data, scope: Scope, config: Config, book: Rulebook, out: Path | None = None
 ) -> Path:
     """Write the workbook of one scope from already loaded data."""
+    if out is None:
+        config.report.dir.mkdir(parents=True, exist_ok=True)
     target = out or config.report.dir / scope.filename()
     sheets = build_sheets(select(data, scope), scope, config, book, target.parent)
     heading, subtitle = title(scope)
-    save_workbook(target, heading, sheets, font=config.report.font, subtitle=subtitle)
+    save_workbook(
+        target, heading, sheets, font=config.report.font, subtitle=subtitle,
+        mode=config.storage.mode,
+    )  # fmt: skip
     return target

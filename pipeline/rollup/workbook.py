@@ -83,14 +83,19 @@ class Sheet:
 
 
 def save_workbook(
-    target: Path, title: str, sheets: list[Sheet], font: str = "宋体", subtitle: str = ""
+    target: Path,
+    title: str,
+    sheets: list[Sheet],
+    font: str = "宋体",
+    subtitle: str = "",
+    mode: int = 0o640,
 ) -> None:
     """Write the sheets to target atomically (a reader never sees half a file).
 
     Each sheet starts with `title` and the sheet's name in large type, then the
-    `subtitle` (scope, deadline, generation time) on a second line.
+    `subtitle` (scope, deadline, generation time) on a second line. The file gets
+    `mode` ([storage] mode: readable by the group).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".xlsx")
     os.close(fd)
     try:
@@ -108,6 +113,7 @@ def save_workbook(
         for sheet in sheets:
             _Writer(wb, wb.add_worksheet(sheet.name), sheet, styles).write(title, subtitle)
         wb.close()
+        os.chmod(tmp, mode)  # mkstemp made it 0600; the officials read it from a shared folder
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

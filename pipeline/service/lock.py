@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 
@@ -82,9 +82,10 @@ class RunLock:
     Use as a context manager (fails at once when taken) or call `acquire(wait=...)`.
     """
 
-    def __init__(self, path: Path, command: str) -> None:
+    def __init__(self, path: Path, command: str, tz: tzinfo | None = None) -> None:
         self.path = path
         self.command = command
+        self.tz = tz  # the configured time zone: "since" reads like every other time shown
         self._fd: int | None = None
 
     def acquire(self, wait: float = 0.0, should_stop: Callable[[], bool] | None = None) -> None:
@@ -92,7 +93,7 @@ class RunLock:
 
         `should_stop` ends the wait early (a service that is shutting down)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -112,7 +113,7 @@ class RunLock:
                 "its unfinished mail is redone",
                 previous.describe(),
             )
-        since = datetime.now().astimezone().isoformat(timespec="seconds")
+        since = datetime.now(self.tz).astimezone(self.tz).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()} {since} {self.command}\n".encode(), 0)
         self._fd = fd

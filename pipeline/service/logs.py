@@ -9,12 +9,15 @@ record, whatever code logs them (an exception message that quotes a login, say).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, tzinfo
 
 from pipeline.config import ServiceConfig
 
@@ -50,6 +53,46 @@ class SecretFilter(logging.Filter):
         return text
 
 
+def log_times_in(tz: tzinfo) -> None:
+    """Log lines carry the configured zone's time, like everything else mailroll shows
+    (a server's clock is usually UTC; the officials read Beijing time)."""
+
+    def convert(seconds: float | None) -> time.struct_time:
+        return datetime.fromtimestamp(seconds or time.time(), tz).timetuple()
+
+    logging.Formatter.converter = staticmethod(convert)  # type: ignore[assignment]
+
+
+class NoMailContent(logging.Filter):
+    """-v logs the IMAP conversation, never the mail: a line from imapclient is cut at
+    the first literal ({1234}: the mail's bytes follow) and at 300 characters."""
+
+    LITERAL = re.compile(r"\{\d+\}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("imapclient"):
+            return True
+        message = record.getMessage()
+        literal = self.LITERAL.search(message)
+        if literal:
+            message = message[: literal.end()] + " ...(mail data not logged)"
+        if len(message) > 300:
+            message = message[:300] + " ...(cut)"
+        record.msg, record.args = message, None
+        return True
+
+
+class PrivateFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file, never readable by everyone (cron's umask 022 would make
+    it 0644): each file it opens, the first and every rotated one, is set to 0640."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        stream = super()._open()
+        with contextlib.suppress(OSError):  # not ours (a shared log folder): leave it
+            os.chmod(self.baseFilename, 0o640)
+        return stream
+
+
 def secrets_from_environment() -> list[str]:
     return [v for k, v in os.environ.items() if _SECRET_NAME.search(k) and v.strip()]
 
@@ -62,7 +105,7 @@ def unattended_logging(service: ServiceConfig, quiet: bool = False) -> Iterator[
     added: list[logging.Handler] = []
     if service.log_file is not None:
         service.log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = PrivateFileHandler(
             service.log_file,
             maxBytes=service.log_max_bytes,
             backupCount=service.log_backups,
@@ -72,6 +115,8 @@ def unattended_logging(service: ServiceConfig, quiet: bool = False) -> Iterator[
         root.addHandler(handler)
         added.append(handler)
     secret_filter = SecretFilter(secrets_from_environment())
+    if added:
+        added[0].addFilter(NoMailContent())
     streams = [h for h in root.handlers if type(h) is logging.StreamHandler]
     levels = [h.level for h in streams]
     for handler in root.handlers:

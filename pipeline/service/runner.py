@@ -61,7 +61,7 @@ class RunResult:
 def open_store(config: Config) -> Store:
     """The store; a disk, permission or damaged-file fault raises StorageError."""
     with storage_faults(config.storage.database):
-        return Store(config.storage.database, config.storage.archive)
+        return Store(config.storage.database, config.storage.archive, config.storage.mode)
 
 
 def rulebook_for(store: Store, config: Config) -> Rulebook:

@@ -77,6 +77,24 @@ NOTIFY_SECONDS = 60  # alerts are checked and queued notices sent this often
 ONE_AT_A_TIME = {"coalesce": True, "max_instances": 1}
 
 
+class _QuietSkips(logging.Filter):
+    """A poll that outlasts its interval makes APScheduler skip the next tick with a
+    warning each time. The skip is harmless (the running poll takes the new mail),
+    so it goes to mailroll's debug log instead of alarming whoever reads the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "maximum number of running instances reached" not in record.getMessage():
+            return True
+        log.debug("a job is still running; its next run was skipped: %s", record.getMessage())
+        return False
+
+
+def _quiet_skips() -> None:
+    logger = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _QuietSkips) for f in logger.filters):
+        logger.addFilter(_QuietSkips())
+
+
 class _Interrupted(BaseException):
     """Raised by the signal handler to leave the scheduler's main loop."""
 
@@ -94,6 +112,7 @@ class Service:
     def scheduler(self) -> BlockingScheduler:
         service, tz = self.config.service, self.tz
         every = poll_interval(self.config).total_seconds()
+        _quiet_skips()
         sched = BlockingScheduler(
             timezone=tz,
             executors={
@@ -230,7 +249,9 @@ class Service:
         if self.stop.is_set():
             return
         with self.working:
-            lock = RunLock(self.config.service.lock, f"serve ({command})")
+            lock = RunLock(
+                self.config.service.lock, f"serve ({command})", self.config.campaign.timezone
+            )
             try:
                 lock.acquire(wait, self.stop.is_set)
             except AlreadyRunning as exc:

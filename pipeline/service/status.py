@@ -41,14 +41,18 @@ def status(store: Store, config: Config, now: datetime | None = None) -> dict[st
     info["lock"] = (
         {
             "pid": holder.pid,
-            "since": holder.since,
+            "since": _local(holder.since, tz),
             "command": holder.command,
             "alive": holder.alive(),
         }
         if holder
         else None
     )
-    overdue = last_poll is None or now - last_poll > OVERDUE_INTERVALS * poll_interval(config)
+    working = bool(holder and holder.alive())
+    if last_poll is None:  # never polled: fine only while the first load is running
+        overdue = not working
+    else:
+        overdue = now - last_poll > OVERDUE_INTERVALS * poll_interval(config)
     info["poll_overdue"] = overdue
     failing = bool(last and last["error"])  # the latest run of any job failed
     info["ok"] = not (failing or overdue or info["missing_weekly"])
@@ -105,6 +109,13 @@ def format_status(info: dict[str, Any]) -> list[str]:
 
 def _time(iso: str, tz: Any) -> datetime:
     return datetime.fromisoformat(iso).astimezone(tz)
+
+
+def _local(iso: str, tz: Any) -> str:
+    try:
+        return _time(iso, tz).isoformat()
+    except ValueError:  # a lock file written by hand: show it as it is
+        return iso
 
 
 def _local_row(row: Any, tz: Any) -> dict[str, Any] | None:

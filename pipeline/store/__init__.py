@@ -288,13 +288,30 @@ class StoredMail:
     in_hand: bool = False  # a run that died had it in hand: process it alone, to be sure
 
 
+def folder_mode(mode: int) -> int:
+    """The mode of a folder holding files of `mode`: whoever may read may enter."""
+    return mode | 0o700 | ((mode & 0o044) >> 2)
+
+
+def _private(path: Path, mode: int) -> None:
+    """The database (and its -wal, -shm, which SQLite creates with the database's
+    mode) gets the group part of `mode`, never a world bit, never an execute bit."""
+    try:
+        if path.stat().st_uid == os.getuid():
+            os.chmod(path, mode & 0o660)
+    except OSError:  # not ours to change (a read-only copy): leave it
+        pass
+
+
 class Store:
     """The SQLite database plus the raw-mail archive folder."""
 
-    def __init__(self, database: Path, archive: Path) -> None:
+    def __init__(self, database: Path, archive: Path, mode: int = 0o640) -> None:
         database.parent.mkdir(parents=True, exist_ok=True)
         archive.mkdir(parents=True, exist_ok=True)
-        self.archive = archive
+        self.archive, self.mode = archive, mode
+        database.touch(exist_ok=True)
+        _private(database, mode)  # never world-readable, whatever the umask (cron: 022)
         self.db = sqlite3.connect(database, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         _use_wal(self.db)
@@ -347,7 +364,10 @@ class Store:
                 os.fsync(fh.fileno())
             sha = digest.hexdigest()
             target = self.archive / sha[:2] / f"{sha}.eml"
-            target.parent.mkdir(exist_ok=True)
+            if not target.parent.is_dir():
+                target.parent.mkdir(exist_ok=True)
+                os.chmod(target.parent, folder_mode(self.mode))
+            os.chmod(tmp, self.mode)  # mkstemp made it 0600: the officials' links must open
             os.replace(tmp, target)  # the same name means the same bytes: replacing is harmless
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
