@@ -33,9 +33,9 @@ from pipeline.rollup.stats import book_weeks
 from pipeline.units import UNIT_TYPES
 
 TEMPLATE = "summary.toml"
-_ENUMERATION = re.compile(
-    r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])\s*"
-)
+_NUMERALS = "一二三四五六七八九十"
+# a list marker opening a sentence (二、 （三） 4.), left out of a quote
+_ENUMERATION = re.compile(rf"^\s*(?:[（(][{_NUMERALS}\d]+[)）]|[{_NUMERALS}\d]+[、.．])\s*")
 
 
 @dataclass
