@@ -21,7 +21,7 @@ from pipeline.process import load_rulebook
 from pipeline.service.runner import open_store, run_once
 from tests.builders import CHINA, make_mail
 from tests.conftest import Workspace
-from tests.reportkit import at, processed
+from tests.reportkit import SHEETS, at, processed
 from tests.smtpd import PASSWORD, USER, SmtpServer
 
 ON = """
@@ -75,7 +75,7 @@ def test_weekly_report_arrives_with_a_workbook_that_opens(
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_filename() == "江北区节能宣传周汇总_2024-W21.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
-    assert book.sheetnames == ["汇总", "明细", "分类统计", "未报送", "待处理"]
+    assert book.sheetnames == SHEETS
     # a second run, as after a restart: nothing goes out twice
     again = send_weekly_report(workspace.config, now=now)
     assert again.count("already sent") == 2 and again.count("sent") == 0
