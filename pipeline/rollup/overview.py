@@ -70,7 +70,7 @@ def overview_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
     return Sheet(
         "概况",
         frame,
-        widths={"类别": 9.5, "项目": 15, "数量": 7, "计量": 7.5, "说明": 36},
+        widths={"类别": 9.5, "项目": 15, "数量": 7, "计量": 7.5, "说明": 32},
         center=("类别", "计量"),
         chart=Chart(
             "各类活动开展单位数",
