@@ -44,7 +44,8 @@ class Page:
     height: float
     text: str
     smallest: float  # the smallest font size of any character, in points
-    lines: list[tuple[float, str]]  # (baseline y from the top, text) per text line
+    lines: list[tuple[float, str]]  # (y from the top, text) per text line
+    chars: list[tuple[float, float]]  # (y from the top, size) per visible character
 
 
 def pages(pdf: Path) -> list[Page]:
@@ -52,24 +53,25 @@ def pages(pdf: Path) -> list[Page]:
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
 
-    def walk(node: object, height: float, sizes: list[float], lines: list) -> None:
+    def walk(node: object, height: float, chars: list, lines: list) -> None:
         if isinstance(node, LTChar):
             if node.get_text().strip():
-                sizes.append(round(node.size, 1))
+                chars.append((round(height - node.y0, 1), round(node.size, 1)))
             return
         if isinstance(node, LTTextLine):
             lines.append((round(height - node.y0, 1), node.get_text().strip()))
         for child in getattr(node, "_objs", []) or []:
-            walk(child, height, sizes, lines)
+            walk(child, height, chars, lines)
 
     out = []
     for number, layout in enumerate(extract_pages(str(pdf)), start=1):
-        sizes: list[float] = []
+        chars: list[tuple[float, float]] = []
         lines: list[tuple[float, str]] = []
-        walk(layout, layout.height, sizes, lines)
+        walk(layout, layout.height, chars, lines)
         text = "".join(e.get_text() for e in layout if isinstance(e, LTTextContainer))
-        out.append(Page(number, layout.width, layout.height, text, min(sizes, default=0.0),
-                        sorted(lines)))  # fmt: skip
+        smallest = min((size for _, size in chars), default=0.0)
+        out.append(Page(number, layout.width, layout.height, text, smallest, sorted(lines),
+                        chars))  # fmt: skip
     return out
 
 

@@ -31,7 +31,7 @@ FIGURE_NAMES = {  # as a sentence says them (the column labels carry their measu
     "events": "开展活动",
 }
 COLUMNS = ["类别", "项目", "数量", "计量", "说明"]
-MAX_NAMED = 12  # new units named one by one up to this many (the page must stay one)
+MAX_NAMED = 15  # units named one by one up to this many: the page must stay one at 10 pt
 
 
 def overview_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
@@ -46,7 +46,7 @@ def overview_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
     for status in SHOWN_STATUSES:
         n = weekly_value(counts, status)
         names = [u for u in ctx.units if by_status[u.id] == status]
-        note = _names(names) if status == STATUS_MISSING or TO_CHECK in status else ""
+        note = _names(names, "未报送") if status == STATUS_MISSING or TO_CHECK in status else ""
         rows.append(_row("报送情况", status, n, "个", note))
     first_activity = len(rows)
     for c in ctx.asked:
@@ -64,8 +64,7 @@ def overview_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
             )
         )
     fresh = [u for u in ctx.units if u.id in new_units(ctx)]
-    note = _names(fresh) if len(fresh) <= MAX_NAMED else "见汇总表“新到”列"
-    rows.append(_row("新到", new_label(ctx), len(fresh), "个单位", note))
+    rows.append(_row("新到", new_label(ctx), len(fresh), "个单位", _names(fresh, "汇总")))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return Sheet(
         "概况",
@@ -92,6 +91,10 @@ def _share(n: int, of: int) -> str:
     return f"{n / of:.0%}" if of else "—"
 
 
-def _names(units: list[Unit]) -> str:
-    """Short names (the shortest alias) joined, so the list stays a few lines."""
-    return "、".join(min(u.names, key=len) for u in units)
+def _names(units: list[Unit], sheet: str) -> str:
+    """Short names (the shortest alias) joined, so the list stays a few lines; past
+    MAX_NAMED the first ones and where the whole list is."""
+    names = [min(u.names, key=len) for u in units]
+    if len(names) <= MAX_NAMED:
+        return "、".join(names)
+    return "、".join(names[:MAX_NAMED]) + f"等 {len(names)} 个单位（全部见“{sheet}”工作表）"
