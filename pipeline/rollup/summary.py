@@ -252,8 +252,13 @@ def unit_evidence(ctx: Context) -> dict[str, dict[str, str]]:
     for sha, tags in zip(docs["sha256"], docs["tags"], strict=True):
         found = out.setdefault(unit_of[sha], {})
         for category, sentence, *_ in json.loads(tags):
-            found.setdefault(category, _ENUMERATION.sub("", sentence).strip())
+            found.setdefault(category, _quotable(sentence))
     return out
+
+
+def _quotable(sentence: str) -> str:
+    """The sentence without a list marker before it or a clause mark after it."""
+    return _ENUMERATION.sub("", sentence).strip().rstrip("；;，,、：:").strip()
 
 
 def _numeral(n: int) -> str:
