@@ -209,3 +209,17 @@ def test_summary_command_and_an_edited_template(workspace: Workspace) -> None:
     lines = bad.output.strip().splitlines()
     assert len(lines) == 1 and "summary.toml" in lines[0] and "roster_size" in lines[0]
     assert "Traceback" not in bad.output
+
+
+def test_a_missing_template_never_costs_the_workbook(workspace: Workspace) -> None:
+    rules = workspace.copy_rules()
+    processed(workspace)
+    (rules / "templates" / "summary.toml").unlink()
+    run = CliRunner().invoke(main, ["--config", str(workspace.config_path), "report"])
+    assert run.exit_code == 0, run.output
+    book = workspace.root / "output" / "江北区节能宣传周汇总_累计.xlsx"
+    assert f"workbook: {book}" in run.output and "summary: not written" in run.output
+    assert by_unit(book)["观音桥街道办事处"]["报送状态"] == "按时"
+    assert not summary_path(book).exists()  # no draft left with older numbers
+    alone = CliRunner().invoke(main, ["--config", str(workspace.config_path), "summary"])
+    assert alone.exit_code == 1 and "summary template not found" in alone.output

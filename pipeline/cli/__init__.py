@@ -216,7 +216,11 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
     finally:
         store.close()
     click.echo(f"workbook: {path}")
-    click.echo(f"summary: {summary_path(path)}")
+    draft = summary_path(path)
+    if draft.is_file():
+        click.echo(f"summary: {draft}")
+    else:
+        click.echo("summary: not written (see the warning above; `mailroll summary` says why)")
 
 
 @main.command()

@@ -15,10 +15,12 @@ every campaign's window is listed in the nearest campaign's cumulative book.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.errors import ConfigError
 from pipeline.process import Rulebook
 from pipeline.rollup.context import Context
 from pipeline.rollup.data import Data, Scope, load, scope_for, select, standing, title
@@ -29,6 +31,7 @@ from pipeline.rollup.workbook import save_workbook
 from pipeline.store import Store
 
 SUMMARY_SUFFIX = "_区级总结.docx"
+log = logging.getLogger(__name__)
 
 
 def write_report(
@@ -55,7 +58,11 @@ def write_scope(
     sheets = build_sheets(narrowed, scope, config, book, target.parent)
     heading, subtitle = title(scope)
     save_workbook(target, heading, sheets, font=config.report.font, subtitle=subtitle)
-    save_summary(narrowed, scope, config, book, summary_path(target))
+    try:
+        save_summary(narrowed, scope, config, book, summary_path(target))
+    except ConfigError as exc:  # a missing or broken template never costs the workbook
+        log.warning("summary draft not written: %s", exc)
+        summary_path(target).unlink(missing_ok=True)  # no draft with last week's numbers
     return target
 
 
