@@ -21,6 +21,7 @@ seven times faster (issue #8 asks for ≤ 3 s); tests read the result with openp
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 import re
@@ -36,6 +37,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.parse.names import visible
 
+log = logging.getLogger(__name__)
 MAX_CELL_CHARS = 32_767
 MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks per sheet
 MIN_WIDTH, MAX_WIDTH = 5, 60
@@ -316,6 +318,10 @@ class _Writer:
         ws.set_paper(9)  # A4
         if self.printed < self.ncols:
             ws.print_area(0, 0, self.last_row, self.printed - 1)
+        printed = sum(self.widths[: self.printed])
+        if printed > PRINT_WIDTH and not sheet.chart:
+            log.warning("%s prints %.0f columns wide (A4 at 10 pt holds %d): it will print "
+                        "smaller", sheet.name, printed, PRINT_WIDTH)  # fmt: skip
         ws.fit_to_pages(1, 1 if sheet.one_page else 0)
         ws.center_horizontally()
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.75)
