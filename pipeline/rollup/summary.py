@@ -107,9 +107,9 @@ def draft(ctx: Context, standing: pd.DataFrame, phrases: Phrases) -> Draft:
         out.add("para", _activity(ctx, standing, evidence, category, phrases, quoted))
     out.add("h1", phrases.say("headings.practices"))
     for n, (unit, sentences) in enumerate(_practices(ctx, standing, evidence, phrases), 1):
-        quoted = "".join(f"“{s}”" for s in sentences)
+        own = "".join(f"“{s}”" for s in sentences)
         out.add("para", f"{n}. " + phrases.say("sentences.practice", unit=unit.name,
-                                                 sentences=quoted))  # fmt: skip
+                                                 sentences=own))  # fmt: skip
     out.add("h1", phrases.say("headings.problems"))
     for paragraph in _problems(ctx, standing, phrases):
         out.add("para", paragraph)
