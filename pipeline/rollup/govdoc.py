@@ -2,7 +2,10 @@
 documents, GB/T 9704-2012 (python-docx):
 
 - A4, text area 156 x 225 mm: margins top 37 mm, bottom 35 mm, left 28 mm,
-  right 26 mm; 22 lines a page (exact line spacing 28.95 pt on a document grid);
+  right 26 mm; 22 lines a page (exact line spacing 28.95 pt on a line grid; a
+  grid of lines and characters for exactly 28 characters a line makes
+  LibreOffice space out every character, so the 156 mm line holds what 16 pt
+  characters fill, about 27.6);
 - title 2号 (22 pt) 方正小标宋简体, centred; body 3号 (16 pt) 仿宋_GB2312 with a
   two-character first-line indent; first-level headings 3号 黑体, second-level
   3号 楷体_GB2312; signature and date right-aligned;
@@ -62,7 +65,8 @@ def _page_setup(doc: Document) -> None:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.footer_distance = Mm(18)
+    # the page number's line: its top 7 mm under the text area, i.e. ~23 mm above the edge
+    section.footer_distance = Mm(23)
     grid = section._sectPr.find(qn("w:docGrid"))
     if grid is None:
         grid = OxmlElement("w:docGrid")
