@@ -68,34 +68,68 @@ def build_sheets(
 
 
 def summary_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
-    units = ctx.units
+    ticks = [ctx.label(c) for c in ctx.asked]
+    figures = [FIGURE_LABELS[key] for key in FIGURE_KEYS]
+    printed = _printed_part(ctx, standing, ticks)
+    frame = pd.concat([printed, _screen_part(ctx, standing)], axis=1)
+    frame, totals = _with_totals(frame, ticks, [*figures, "照片数", "报送次数"])
+    widths = {"序号": 4, "单位名称": 21, "报送状态": 8, "首次报送时间": 13, "新到": 4,
+              **dict.fromkeys(ticks, 4.5), **dict.fromkeys(figures, 5), "照片数": 5,
+              "单位类型": 9, "报送次数": 5, "最近报送时间": 13, "备注": 30}  # fmt: skip
+    return Sheet(
+        "汇总",
+        frame,
+        widths=widths,
+        formats={"首次报送时间": SHORT_TIME_FORMAT, "最近报送时间": SHORT_TIME_FORMAT},
+        fills={"报送状态": STATUS_COLORS},
+        center=("序号", "报送状态", "报送次数", "新到", "照片数", *ticks),
+        group="单位类型",
+        headings=_type_headings(frame),
+        freeze_columns=2,
+        print_columns=len(printed.columns),
+        totals=tuple(totals),
+    )
+
+
+def _printed_part(ctx: Context, standing: pd.DataFrame, ticks: list[str]) -> pd.DataFrame:
+    """What the paper shows: unit, status, first time, 新到, ✓, figures, photos."""
     fresh = new_units(ctx)
     frame = pd.DataFrame(
         {
-            "序号": range(1, len(units) + 1),
-            "单位名称": [u.name for u in units],
+            "序号": range(1, len(ctx.units) + 1),
+            "单位名称": [u.name for u in ctx.units],
             "报送状态": standing["shown"].to_numpy(),
             "首次报送时间": ctx.local(standing["first"]).to_numpy(),
-            "新到": [NEW if u.id in fresh else "" for u in units],
+            "新到": [NEW if u.id in fresh else "" for u in ctx.units],
         }
     )
-    ticks = [ctx.label(c) for c in ctx.asked]
     for c, label in zip(ctx.asked, ticks, strict=True):
         frame[label] = [TICK if c in s else "" for s in standing["categories"]]
-    figures = [FIGURE_LABELS[key] for key in FIGURE_KEYS]
-    for key, label in zip(FIGURE_KEYS, figures, strict=True):
-        frame[label] = standing[key].to_numpy()
+    for key in FIGURE_KEYS:
+        frame[FIGURE_LABELS[key]] = standing[key].to_numpy()
     frame["照片数"] = standing["photos"].where(standing["count"] > 0).to_numpy()
-    printed = len(frame.columns)
-    frame["单位类型"] = [u.type for u in units]
-    frame["报送次数"] = standing["count"].where(standing["count"] > 0).to_numpy()
-    frame["最近报送时间"] = ctx.local(standing["last"]).to_numpy()
-    frame["备注"] = _notes(ctx, standing)
+    return frame
+
+
+def _screen_part(ctx: Context, standing: pd.DataFrame) -> pd.DataFrame:
+    """Right of the print area: type, mails, latest time, notes, link."""
     archive = ctx.counting.set_index("sha256")["archive_path"] if len(ctx.counting) else {}
-    frame["原始邮件"] = [
-        ctx.link(archive.get(sha)) if isinstance(sha, str) else "" for sha in standing["sha256"]
-    ]
-    frame, totals = _with_totals(frame, ticks, [*figures, "照片数", "报送次数"])
+    return pd.DataFrame(
+        {
+            "单位类型": [u.type for u in ctx.units],
+            "报送次数": standing["count"].where(standing["count"] > 0).to_numpy(),
+            "最近报送时间": ctx.local(standing["last"]).to_numpy(),
+            "备注": _notes(ctx, standing),
+            "原始邮件": [
+                ctx.link(archive.get(sha)) if isinstance(sha, str) else ""
+                for sha in standing["sha256"]
+            ],
+        }
+    )
+
+
+def _type_headings(frame: pd.DataFrame) -> dict[str, str]:
+    """The heading row of each unit type with its counts; none before 合计."""
     headings = {TOTAL: ""}
     for unit_type, group in frame[frame["序号"].notna()].groupby("单位类型", sort=False):
         counts = group["报送状态"].value_counts()
@@ -105,32 +139,7 @@ def summary_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
             f"{unit_type}（{len(group)} 个单位：按时 {on_time}，"
             f"逾期 {late}，未报送 {counts.get(STATUS_MISSING, 0)}）"
         )
-    return Sheet(
-        "汇总",
-        frame,
-        widths={
-            "序号": 4,
-            "单位名称": 21,
-            "报送状态": 8,
-            "首次报送时间": 13,
-            "新到": 4,
-            **dict.fromkeys(ticks, 4.5),
-            **dict.fromkeys(figures, 5),
-            "照片数": 5,
-            "单位类型": 9,
-            "报送次数": 5,
-            "最近报送时间": 13,
-            "备注": 30,
-        },
-        formats={"首次报送时间": SHORT_TIME_FORMAT, "最近报送时间": SHORT_TIME_FORMAT},
-        fills={"报送状态": STATUS_COLORS},
-        center=("序号", "报送状态", "报送次数", "新到", "照片数", *ticks),
-        group="单位类型",
-        headings=headings,
-        freeze_columns=2,
-        print_columns=printed,
-        totals=tuple(totals),
-    )
+    return headings
 
 
 def _with_totals(
