@@ -36,51 +36,47 @@ MAX_NAMED = 15  # units named one by one up to this many: the page must stay one
 
 def overview_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
     counts = tally(standing, ctx.asked)
-    roster = len(ctx.units)
-    reported = roster - counts[STATUS_MISSING]
-    rows: list[dict[str, object]] = [
-        _row("报送情况", "名册单位", roster, "个"),
-        _row("报送情况", "已报送", reported, "个", f"占名册 {_share(reported, roster)}"),
-    ]
-    by_status = dict(zip(standing.index, standing["shown"], strict=True))
-    for status in SHOWN_STATUSES:
-        n = weekly_value(counts, status)
-        names = [u for u in ctx.units if by_status[u.id] == status]
-        note = _names(names, "未报送") if status == STATUS_MISSING or TO_CHECK in status else ""
-        rows.append(_row("报送情况", status, n, "个", note))
+    reported = len(ctx.units) - counts[STATUS_MISSING]
+    rows = _status_rows(ctx, standing, counts)
     first_activity = len(rows)
     for c in ctx.asked:
         n = counts[c]
         rows.append(_row("活动开展", ctx.label(c), n, "个单位", f"占已报送 {_share(n, reported)}"))
     for key in FIGURE_KEYS:
         units = counts[f"{key}:units"]
-        rows.append(
-            _row(
-                "数据合计",
-                FIGURE_NAMES[key],
-                counts[f"{key}:total"],
-                FIGURE_MEASURES[key],
-                f"{units} 个单位填报" if units else "",
-            )
-        )
+        note = f"{units} 个单位填报" if units else ""
+        total = counts[f"{key}:total"]
+        rows.append(_row("数据合计", FIGURE_NAMES[key], total, FIGURE_MEASURES[key], note))
     fresh = [u for u in ctx.units if u.id in new_units(ctx)]
     rows.append(_row("新到", new_label(ctx), len(fresh), "个单位", _names(fresh, "汇总")))
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    chart = Chart("各类活动开展单位数", label="项目", value="数量", rows=len(ctx.asked),
+                  first=first_activity, beside=True)  # fmt: skip
     return Sheet(
         "概况",
-        frame,
+        pd.DataFrame(rows, columns=COLUMNS),
         widths={"类别": 9.5, "项目": 15, "数量": 7, "计量": 7.5, "说明": 32},
         center=("类别", "计量"),
-        chart=Chart(
-            "各类活动开展单位数",
-            label="项目",
-            value="数量",
-            rows=len(ctx.asked),
-            first=first_activity,
-            beside=True,
-        ),
+        chart=chart,
         one_page=True,
     )
+
+
+def _status_rows(
+    ctx: Context, standing: pd.DataFrame, counts: dict[str, int]
+) -> list[dict[str, object]]:
+    """Roster, reported, and each status (the missing and to-be-checked units named)."""
+    roster = len(ctx.units)
+    reported = roster - counts[STATUS_MISSING]
+    rows = [
+        _row("报送情况", "名册单位", roster, "个"),
+        _row("报送情况", "已报送", reported, "个", f"占名册 {_share(reported, roster)}"),
+    ]
+    by_status = dict(zip(standing.index, standing["shown"], strict=True))
+    for status in SHOWN_STATUSES:
+        names = [u for u in ctx.units if by_status[u.id] == status]
+        note = _names(names, "未报送") if status == STATUS_MISSING or TO_CHECK in status else ""
+        rows.append(_row("报送情况", status, weekly_value(counts, status), "个", note))
+    return rows
 
 
 def _row(kind: str, item: str, value: int, measure: str, note: str = "") -> dict[str, object]:
