@@ -49,8 +49,9 @@ def test_sheets_headers_and_file_names(workspace: Workspace) -> None:
     assert header[:6] == ["序号", "单位名称", "报送状态", "首次报送时间", "新到", "绿色出行"]
     # printed up to 照片数; the rest is for the screen
     assert header[-6:] == ["照片数", "单位类型", "报送次数", "最近报送时间", "备注", "原始邮件"]
-    # title, header, 49 units, 4 type headings, 4 小计 and 合计
-    assert wb["汇总"].print_area == "'汇总'!$A$1:$R$60"
+    # title, header, the units, 4 小计 and 合计 (the rows table() reads), 4 type headings
+    last = 2 + len(table(weekly, "汇总")) + 4
+    assert wb["汇总"].print_area == f"'汇总'!$A$1:$R${last}"
     assert [c.value for c in wb["工作摘要"][2]][3:5] == ["报送状态", "工作摘要"]
     for ws in wb:
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith("3")
