@@ -203,6 +203,10 @@ def test_summary_command_and_an_edited_template(workspace: Workspace) -> None:
     assert any("无法读取" in p and "石马河街道办事处" in p for p in paragraphs(out))
     assert by_unit(workspace.root / "output" / "江北区节能宣传周汇总_累计.xlsx")
 
+    wrong = CliRunner().invoke(main, ["--config", str(workspace.config_path), "summary",
+                                      "--out", str(workspace.root / "总结.xlsx")])  # fmt: skip
+    assert wrong.exit_code == 2 and "not a .docx name" in wrong.output
+
     template.write_text(text.replace("{roster}", "{roster_size}"), encoding="utf-8")
     bad = CliRunner().invoke(main, ["--config", str(workspace.config_path), "summary"])
     assert bad.exit_code == 1

@@ -252,6 +252,8 @@ def summary(ctx: click.Context, week: str | None, out: Path | None, campaign: st
             parse_week(week)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
+    if out is not None and out.suffix.lower() != ".docx":
+        raise click.BadParameter(f"{out.name} is not a .docx name", param_hint="--out")
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
