@@ -32,6 +32,7 @@ FIGURE_NAMES = {  # as a sentence says them (the column labels carry their measu
 }
 COLUMNS = ["类别", "项目", "数量", "计量", "说明"]
 MAX_NAMED = 15  # units named one by one up to this many: the page must stay one at 10 pt
+MAX_NEW_NAMED = 8  # 新到 (many in a campaign's first book) names fewer: 未报送 matters more
 
 
 def overview_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
@@ -48,7 +49,8 @@ def overview_sheet(ctx: Context, standing: pd.DataFrame) -> Sheet:
         total = counts[f"{key}:total"]
         rows.append(_row("数据合计", FIGURE_NAMES[key], total, FIGURE_MEASURES[key], note))
     fresh = [u for u in ctx.units if u.id in new_units(ctx)]
-    rows.append(_row("新到", new_label(ctx), len(fresh), "个单位", _names(fresh, "汇总")))
+    note = _names(fresh, "汇总") if len(fresh) <= MAX_NEW_NAMED else "见汇总表“新到”列"
+    rows.append(_row("新到", new_label(ctx), len(fresh), "个单位", note))
     chart = Chart("各类活动开展单位数", label="项目", value="数量", rows=len(ctx.asked),
                   first=first_activity, beside=True)  # fmt: skip
     return Sheet(
@@ -73,9 +75,12 @@ def _status_rows(
     ]
     by_status = dict(zip(standing.index, standing["shown"], strict=True))
     for status in SHOWN_STATUSES:
+        n = weekly_value(counts, status)
+        if TO_CHECK in status and not n:
+            continue  # no row for nothing to check: the page must stay one
         names = [u for u in ctx.units if by_status[u.id] == status]
         note = _names(names, "未报送") if status == STATUS_MISSING or TO_CHECK in status else ""
-        rows.append(_row("报送情况", status, weekly_value(counts, status), "个", note))
+        rows.append(_row("报送情况", status, n, "个", note))
     return rows
 
 
