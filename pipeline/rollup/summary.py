@@ -48,10 +48,6 @@ class Draft:
     def add(self, kind: str, text: str) -> None:
         self.blocks.append((kind, text))
 
-    @property
-    def text(self) -> str:
-        return "\n".join(t for _, t in self.blocks)
-
 
 @dataclass(frozen=True)
 class Phrases:
@@ -120,7 +116,7 @@ def draft(ctx: Context, standing: pd.DataFrame, phrases: Phrases) -> Draft:
     return out
 
 
-def until(ctx: Context) -> str:
+def _until(ctx: Context) -> str:
     """The day the numbers stand at: the book's (latest) week's Sunday."""
     return cal.cn_day(book_weeks(ctx)[-1].sunday)
 
@@ -136,7 +132,7 @@ def _overall(ctx: Context, standing: pd.DataFrame, phrases: Phrases) -> str:
         late=int((status == STATUS_LATE).sum()),
         missing=int((status == STATUS_MISSING).sum()),
         deadline=f"{cal.cn_day(deadline)}{deadline:%H:%M}",
-        until=until(ctx),
+        until=_until(ctx),
     )
     parts = []
     types = pd.Series([u.type for u in ctx.units], index=standing.index)
