@@ -40,7 +40,7 @@ _ENUMERATION = re.compile(rf"^\s*(?:[（(][{_NUMERALS}\d]+[)）]|[{_NUMERALS}\d]
 
 @dataclass
 class Draft:
-    """The summary as blocks: (kind, text), kind one of title, recipient, h1, para,
+    """The summary as blocks: (kind, text), kind one of title, recipient, h1, h2, para,
     signature, date."""
 
     blocks: list[tuple[str, str]] = field(default_factory=list)
