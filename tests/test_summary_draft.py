@@ -20,9 +20,9 @@ from pipeline.process import load_rulebook, read_message
 from pipeline.rollup.report import summary_path, write_report
 from pipeline.service.runner import open_store, run_once
 from pipeline.store import rolls
-from tests.builders import CHINA
+from tests.builders import CHINA, make_mail
 from tests.conftest import REPO, Workspace, write_config
-from tests.reportkit import by_unit, processed, table
+from tests.reportkit import at, by_unit, processed, table
 
 NOW = datetime(2024, 5, 27, 8, 0, tzinfo=CHINA)
 FIGURES = {"参与人数": ("参与人数", "人次"), "宣传资料(份)": ("发放宣传资料", "份"),
@@ -227,3 +227,16 @@ def test_a_missing_template_never_costs_the_workbook(workspace: Workspace) -> No
     assert not summary_path(book).exists()  # no draft left with older numbers
     alone = CliRunner().invoke(main, ["--config", str(workspace.config_path), "summary"])
     assert alone.exit_code == 1 and "summary template not found" in alone.output
+
+
+def test_hostile_text_in_a_report_is_quoted_harmlessly(workspace: Workspace) -> None:
+    body = ("寸滩街道组织干部职工绿色出行\x08，\u202e步行上班\x01，参与干部职工60人。"
+            "在街道机关悬挂节能宣传横幅3条。")  # fmt: skip
+    workspace.add(make_mail(sender="cuntan@jiangbei.example", subject="寸滩街道总结", body=body,
+                            date=at(16), message_id="<hostile@x>"))  # fmt: skip
+    processed(workspace)
+    run = CliRunner().invoke(main, ["--config", str(workspace.config_path), "summary"])
+    assert run.exit_code == 0, run.output
+    text = "\n".join(paragraphs(Path(run.output.split("summary: ", 1)[1].strip())))
+    assert "寸滩街道办事处：“" in text
+    assert not any(ch in text for ch in "\x08\x01\u202e")

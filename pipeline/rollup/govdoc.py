@@ -30,6 +30,7 @@ from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
 from pipeline.rollup.summary import Draft
+from pipeline.rollup.workbook import clean_text
 
 LINE = Pt(28.95)  # 225 mm / 22 lines
 BODY, TITLE, PAGE_NUMBER = Pt(16), Pt(22), Pt(14)
@@ -100,7 +101,7 @@ def _block(doc: Document, kind: str, text: str) -> None:
     elif kind != "recipient":
         fmt.first_line_indent = Pt(BODY.pt * 2)
         fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    run = p.add_run(text)
+    run = p.add_run(clean_text(text))  # quotes come from mail: no control characters
     _font(run.font, run._element, font, size)
 
 
