@@ -52,13 +52,14 @@ def mark(subs: pd.DataFrame) -> pd.DataFrame:
     (its scans queued for OCR), `names` (the mail's document names joined by
     newlines), `screen` and `duplicate_of`.
     """
-    waiting = subs["ocr_waiting"] > 0 if "ocr_waiting" in subs else False
+    waiting = subs["ocr_waiting"] > 0 if "ocr_waiting" in subs else pd.Series(False, subs.index)
     unreadable = (subs["kind"] == "unrelated") & ((subs["problems"] > 0) | waiting)
     text = subs["subject"].fillna("").astype(str) + "\n" + subs["names"].fillna("").astype(str)
     own = (subs["screen"].fillna("") == "") & subs["duplicate_of"].isna()
     return subs.assign(
         counted=((subs["kind"] == "report") | unreadable) & own,
-        unread=unreadable & own,
+        # 附件待核 is for a person to check; a scan waiting for OCR is read on its own
+        unread=(subs["kind"] == "unrelated") & (subs["problems"] > 0) & ~waiting & own,
         correction=text.str.contains(CORRECTION, regex=True),
     )
 
