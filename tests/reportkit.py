@@ -12,6 +12,8 @@ from pipeline.service.runner import run_once
 from tests.builders import CHINA, make_docx, make_mail
 from tests.conftest import Workspace
 
+# the sheets of every roll-up workbook, in order
+SHEETS = ["概况", "汇总", "工作摘要", "明细", "分类统计", "未报送", "待处理"]
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
 
 

@@ -21,11 +21,11 @@ def test_demo_mailbox_fills_every_sheet(workspace: Workspace) -> None:
     for sheet in wb.sheetnames:
         assert wb[sheet].max_row >= 4, f"{sheet} has no data rows"
 
-    summary = {r[2]: r for r in wb["汇总"].iter_rows(min_row=3, values_only=True)}
-    assert summary["观音桥街道办事处"][3] == "按时"
-    assert summary["郭家沱街道办事处"][3] == "逾期"  # first mail on 20 May
-    assert summary["重庆市江北区医疗保障局"][3] == "按时"  # 23:40 on the deadline day
-    assert summary["五宝镇人民政府"][3] == "未报送"
+    summary = {r[1]: r for r in wb["汇总"].iter_rows(min_row=3, values_only=True)}
+    assert summary["观音桥街道办事处"][2] == "按时"
+    assert summary["郭家沱街道办事处"][2] == "逾期"  # first mail on 20 May
+    assert summary["重庆市江北区医疗保障局"][2] == "按时"  # 23:40 on the deadline day
+    assert summary["五宝镇人民政府"][2] == "未报送"
     # the bureau (roster recipient) receives the reports: it is no reporting unit
     assert "重庆市江北区机关事务管理局" not in summary
 
@@ -33,7 +33,7 @@ def test_demo_mailbox_fills_every_sheet(workspace: Workspace) -> None:
     assert problems.count("未能识别报送单位（待确认）") == 2
     assert any("损坏" in str(p) for p in problems)  # the corrupt docx and the broken pdf
     # a WPS 文字 attachment is read like any other document
-    assert summary["复盛镇人民政府"][3] == "按时"
+    assert summary["复盛镇人民政府"][2] == "按时"
 
     kinds = [(r["主题"], r["文件"], r["材料类型"]) for r in rows(wb["明细"])]
     assert any(file == "复盛镇节能宣传周工作总结.wps" for _, file, _ in kinds)

@@ -249,7 +249,7 @@ def test_the_weekly_summary_goes_to_the_bots_that_take_it(
         store.close()
     (wecom,) = [p for p in bots.posts if p.path.startswith("/wecom")]
     text = str(wecom.body["text"]["content"])  # type: ignore[index]
-    assert text.startswith("【江北区节能宣传周汇总_2024-W20】")
+    assert text.startswith("【江北区节能宣传周汇总（5月13日—5月19日）】")  # dates, not W20
     assert "（按时 4，逾期 0）" in text and "鱼嘴镇人民政府" in text
     assert "江北区节能宣传周汇总_2024-W20.xlsx" in text
 

@@ -15,6 +15,7 @@ from pipeline.cli import main
 from pipeline.service.runner import open_store, run_once
 from tests.builders import CHINA, make_docx, make_gbk_mail, make_mail, make_pdf
 from tests.conftest import Workspace
+from tests.reportkit import SHEETS
 
 TABLE = [["活动名称", "参与人数", "发放资料"], ["低碳日体验活动", "120人", "3000份"]]
 
@@ -113,7 +114,7 @@ def test_run_once_fills_every_sheet(workspace: Workspace) -> None:
     book = result.workbook
     assert book is not None and book.name == "江北区节能宣传周汇总_累计.xlsx"
     wb = openpyxl.load_workbook(book)
-    assert wb.sheetnames == ["汇总", "明细", "分类统计", "未报送", "待处理"]
+    assert wb.sheetnames == SHEETS
 
     units = by_unit(book)
     gyq = units["观音桥街道办事处"]
@@ -164,7 +165,7 @@ def test_second_run_processes_nothing_and_rebuilds_the_same_workbook(workspace: 
     fill(workspace)
     first = run_once(workspace.config)
     assert first.workbook is not None
-    before = {s: rows(first.workbook, s) for s in ("汇总", "明细", "分类统计", "未报送", "待处理")}
+    before = {s: rows(first.workbook, s) for s in SHEETS}
     second = run_once(workspace.config)
     assert (second.new_mails, second.processed) == (0, 0)
     db = sqlite3.connect(workspace.config.storage.database)
@@ -201,7 +202,7 @@ def test_week_report_shows_the_campaign_as_it_stood_at_the_end_of_that_week(
     # 观音桥 reported in W20 and is not shown as missing in the W21 book
     assert books["2024-W21"]["观音桥街道办事处"]["报送状态"] == "按时"
     details = rows(workspace.root / "2024-W20.xlsx", "明细")
-    assert all(r["周次"] == "2024-W20" for r in details)
+    assert all(r["周次"] == "5月13日—5月19日" for r in details)
 
 
 def test_a_mail_that_keeps_crashing_is_set_aside(workspace: Workspace) -> None:

@@ -21,6 +21,7 @@ from tests.conftest import Workspace
 from tests.reportkit import at, by_unit, processed, table
 
 NOW = datetime(2024, 5, 27, 8, 0, tzinfo=CHINA)
+SHEETS = ["概况", "汇总", "工作摘要", "明细", "分类统计", "未报送", "待处理"]
 
 
 def report(ws: Workspace, week: str | None = None, **kwargs: object) -> Path:
@@ -40,13 +41,18 @@ def test_sheets_headers_and_file_names(workspace: Workspace) -> None:
     assert weekly.name == "江北区节能宣传周汇总_2024-W20.xlsx"
     assert total.name == "江北区节能宣传周汇总_累计.xlsx"
     wb = openpyxl.load_workbook(weekly)
-    assert wb.sheetnames == ["汇总", "明细", "分类统计", "未报送", "待处理"]
+    assert wb.sheetnames == SHEETS
     title = str(wb["汇总"]["A1"].value)
-    assert "2024年全国节能宣传周和全国低碳日" in title and "2024-W20" in title
+    assert "2024年全国节能宣传周和全国低碳日" in title and "2024年5月13日—5月19日" in title
+    assert "W20" not in title  # dates, not week codes
     header = [c.value for c in wb["汇总"][2]]
-    assert header[:7] == ["序号", "单位类型", "单位名称", "报送状态", "首次报送时间",
-                          "最近报送时间", "报送次数"]  # fmt: skip
-    assert header[-4:] == ["照片数", "工作摘要", "备注", "原始邮件"]
+    assert header[:6] == ["序号", "单位名称", "报送状态", "首次报送时间", "新到", "绿色出行"]
+    # printed up to 照片数; the rest is for the screen
+    assert header[-6:] == ["照片数", "单位类型", "报送次数", "最近报送时间", "备注", "原始邮件"]
+    # title, header, the units, 4 小计 and 合计 (the rows table() reads), 4 type headings
+    last = 2 + len(table(weekly, "汇总")) + 4
+    assert wb["汇总"].print_area == f"'汇总'!$A$1:$R${last}"
+    assert [c.value for c in wb["工作摘要"][2]][3:5] == ["报送状态", "工作摘要"]
     for ws in wb:
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith("3")
         assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
@@ -73,8 +79,8 @@ def test_statuses_ticks_figures_photos_and_grouping(workspace: Workspace) -> Non
     # a notice is not the unit's report
     jw = units["重庆市江北区教育委员会"]
     assert jw["报送状态"] == "未报送" and "通知" in str(jw["备注"])
-    # an unreadable attachment: the unit did send something
-    assert units["石马河街道办事处"]["报送状态"] == "按时"
+    # an unreadable attachment: the unit did send something, what it did is to be checked
+    assert units["石马河街道办事处"]["报送状态"] == "按时·附件待核"
     assert "待处理" in str(units["石马河街道办事处"]["备注"])
     # mail from before the campaign window does not count
     assert units["复盛镇人民政府"]["报送状态"] == "未报送"
@@ -82,10 +88,12 @@ def test_statuses_ticks_figures_photos_and_grouping(workspace: Workspace) -> Non
 
     ws = openpyxl.load_workbook(report(workspace))["汇总"]
     headings = [r[0] for r in ws.iter_rows(min_row=3, values_only=True) if r[1] is None]
+    headings = [h for h in headings if h is not None]
     assert [h.split("（")[0] for h in headings] == ["街道/镇", "区级部门", "学校", "医院"]
     assert headings[0].startswith("街道/镇（12 个单位：按时 3，逾期 1，未报送 8）")
-    fill = {c.value: c.fill.fgColor.rgb for c in ws["D"] if c.value in ("按时", "逾期", "未报送")}
-    assert len(set(fill.values())) == 3
+    shown = ("按时", "逾期", "未报送", "按时·附件待核")
+    fill = {c.value: c.fill.fgColor.rgb for c in ws["C"] if c.value in shown}
+    assert len(set(fill.values())) == 4
 
 
 def test_weekly_book_is_the_campaign_at_the_end_of_that_week(workspace: Workspace) -> None:
@@ -193,12 +201,16 @@ def test_category_statistics_and_week_over_week(workspace: Workspace) -> None:
     weekly = {r["项目"]: r for r in table(report(workspace, "2024-W20"), "分类统计")}
     assert weekly["绿色出行"]["单位数"] == 2  # 五里店, 区发改委 (复盛镇 is out of window)
     assert weekly["参与人数"]["合计"] == 150 + 50
-    assert weekly["按时"]["单位数"] == 4
+    assert weekly["按时"]["单位数"] == 3  # 石马河 (nothing readable) is counted apart
+    assert weekly["按时·附件待核"]["单位数"] == 1
     assert not any(str(k).startswith("截至") for k in weekly["绿色出行"])
     total = {r["项目"]: r for r in table(report(workspace), "分类统计")}
-    assert total["知识竞赛"]["截至W20"] == 1 and total["知识竞赛"]["截至W21"] == 2
-    assert total["逾期"]["截至W21"] == 1
-    assert "较上周" in total["知识竞赛"]
+    assert total["知识竞赛"]["截至5月19日"] == 1 and total["知识竞赛"]["截至5月26日"] == 2
+    assert total["逾期"]["截至5月26日"] == 1
+    # the weeks run from the campaign's first to the latest mail's; 较上周 is W21's change
+    weeks = [k for k in total["知识竞赛"] if str(k).startswith("截至")]
+    assert weeks == ["截至5月19日", "截至5月26日"]
+    assert total["知识竞赛"]["较上周"] == 1 and total["逾期"]["较上周"] == 1
     assert round(float(total["绿色出行"]["占名册比例"]), 3) == round(2 / 48, 3)  # not the bureau
     ws = openpyxl.load_workbook(report(workspace))["分类统计"]
     (chart,) = ws._charts
@@ -228,7 +240,7 @@ def test_no_cell_is_a_formula_and_control_characters_are_dropped(workspace: Work
     for book in (report(workspace), report(workspace, "2024-W20")):
         with zipfile.ZipFile(book) as zf:
             sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
-            assert len(sheets) == 5
+            assert len(sheets) == len(SHEETS)
             for name in sheets:
                 assert b"<f>" not in zf.read(name) and b"<f " not in zf.read(name)
         subjects = {r["主题"] for r in table(book, "明细")}

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -21,7 +22,7 @@ from pipeline.process import load_rulebook
 from pipeline.service.runner import open_store, run_once
 from tests.builders import CHINA, make_mail
 from tests.conftest import Workspace
-from tests.reportkit import at, processed
+from tests.reportkit import SHEETS, at, processed
 from tests.smtpd import PASSWORD, USER, SmtpServer
 
 ON = """
@@ -68,18 +69,37 @@ def test_weekly_report_arrives_with_a_workbook_that_opens(
         "leader@jiangbei.example",
     ]
     mail = smtp.inbox.received[0].message
-    assert mail["Subject"].startswith("江北区节能宣传周汇总_2024-W21（已报送")
+    assert mail["Subject"].startswith("江北区节能宣传周汇总（5月20日—5月26日，已报送")
     assert mail["From"].addresses[0].display_name == "江北区机关事务管理局"
     body = mail.get_body(("plain",)).get_content()
     assert "逾期报送 1 个" in body and "鱼嘴镇人民政府" in body
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_filename() == "江北区节能宣传周汇总_2024-W21.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
-    assert book.sheetnames == ["汇总", "明细", "分类统计", "未报送", "待处理"]
+    assert book.sheetnames == SHEETS
     # a second run, as after a restart: nothing goes out twice
     again = send_weekly_report(workspace.config, now=now)
     assert again.count("already sent") == 2 and again.count("sent") == 0
     assert len(smtp.inbox.received) == 2
+
+
+def test_weekly_report_can_carry_the_summary_draft(workspace: Workspace, smtp: SmtpServer) -> None:
+    processed(
+        workspace,
+        smtp.config() + ON.replace("report = true", "report = true\nreport_summary = true"),
+    )
+    now = datetime(2024, 5, 27, 8, 0, tzinfo=CHINA)
+    assert send_weekly_report(workspace.config, now=now).count("sent") == 2
+    mail = smtp.inbox.received[0].message
+    body = mail.get_body(("plain",)).get_content()
+    assert "5月20日至5月26日" in body  # dates, not the week's code (only the file name has it)
+    assert "W21" not in body.replace("_2024-W21.xlsx", "") and "W21" not in mail["Subject"]
+    book, draft = list(mail.iter_attachments())
+    assert book.get_filename() == "江北区节能宣传周汇总_2024-W21.xlsx"
+    assert draft.get_filename() == "江北区节能宣传周汇总_2024-W21_区级总结.docx"
+    assert draft.get_content_type().endswith("wordprocessingml.document")
+    text = [p.text for p in docx.Document(io.BytesIO(draft.get_content())).paragraphs]
+    assert text[0].endswith("工作开展情况的报告") and "一、总体情况" in text
 
 
 def test_reminders_go_only_to_units_still_missing_once_per_stage(

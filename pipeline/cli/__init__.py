@@ -217,12 +217,60 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
     try:
-        from pipeline.rollup.report import write_report
+        from pipeline.rollup.report import summary_path, write_report
 
         path = write_report(store, config, book, week=week, out=out, campaign=campaign)
     finally:
         store.close()
     click.echo(f"workbook: {path}")
+    draft = summary_path(path)
+    if draft.is_file():
+        click.echo(f"summary: {draft}")
+    else:
+        click.echo("summary: not written (see the warning above; `mailroll summary` says why)")
+
+
+@main.command()
+@click.option(
+    "--week",
+    metavar="YYYY-Www",
+    help="The campaign as it stood at the end of this ISO week (default: everything stored).",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Output .docx path.")
+@click.option(
+    "--campaign", metavar="ID", help="Campaign id from config.toml (default: the current one)."
+)
+@click.pass_context
+def summary(ctx: click.Context, week: str | None, out: Path | None, campaign: str | None) -> None:
+    """Write the district summary draft (区级总结) as an editable Word document.
+
+    The draft the bureau sends upward after the week: 总体情况, one section per
+    activity the notice asks for, 典型做法 and 存在问题, in the GB/T 9704
+    layout. Its numbers are the workbook's; its text is the fixed phrases of
+    rules/templates/summary.toml and sentences quoted from the units' reports.
+    `mailroll report` (and the service) write it beside every workbook too.
+
+    \b
+    Example:
+      mailroll summary --out /srv/share/江北区节能宣传周工作总结.docx
+    """
+    try:
+        if week:
+            parse_week(week)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    if out is not None and out.suffix.lower() != ".docx":
+        raise click.BadParameter(f"{out.name} is not a .docx name", param_hint="--out")
+    config = _config(ctx)
+    book = load_rulebook(config.rules_dir)
+    store = open_store(config)
+    try:
+        from pipeline.rollup.report import write_summary
+
+        path = write_summary(store, config, book, week=week, out=out, campaign=campaign)
+    finally:
+        store.close()
+    click.echo(f"summary: {path}")
 
 
 def _check_out(out: Path) -> None:

@@ -30,6 +30,7 @@ class SendConfig:
 
     report: bool = False  # the weekly workbook to `report_to`
     report_to: tuple[str, ...] = ()
+    report_summary: bool = False  # attach the district summary draft (.docx) to it
     reminders: bool = False  # 催报 to each roster unit with nothing yet
     reminder_days: tuple[int, ...] = (2,)  # days before the deadline
     receipts: bool = False  # 回执 to each sender
@@ -73,6 +74,7 @@ def load_send(sec: Section, smtp: SmtpConfig | None, rules_dir: Path) -> SendCon
     send = SendConfig(
         report=sec.get("report", bool, False),
         report_to=tuple(sec.get("report_to", list, [])),
+        report_summary=sec.get("report_summary", bool, False),
         reminders=sec.get("reminders", bool, False),
         reminder_days=tuple(sec.get("reminder_days", list, [2])),
         receipts=sec.get("receipts", bool, False),

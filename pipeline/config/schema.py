@@ -134,6 +134,7 @@ class Send(Table):
     receipts: bool | None = None
     receipt_max_age_days: Days | None = None
     templates: str | None = None
+    report_summary: bool | None = None  # the district summary draft with the weekly mail (18)
     pause_seconds: Delay | None = None  # pacing for QQ Mail / NetEase (issue 16)
     per_minute: Annotated[int, Field(ge=1, le=10000)] | None = None
     busy_wait_seconds: Delay | None = None

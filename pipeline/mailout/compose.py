@@ -29,6 +29,7 @@ from pathlib import Path
 from pipeline.config import SmtpConfig
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _WORD_BYTES = 45  # 45 bytes -> 60 base64 characters: each encoded word stays under 75
 
 
@@ -60,12 +61,15 @@ def build_message(
     *,
     message_id: str,
     attachment: Path | None = None,
+    also: Sequence[Path] = (),
     in_reply_to: str = "",
     date: datetime | None = None,
 ) -> Message:
-    """A UTF-8 text mail, with the workbook attached when there is one."""
+    """A UTF-8 text mail, with the workbook attached when there is one, and `also`
+    (Word documents: the summary draft) after it."""
     text = MIMEText(body, "plain", _utf8())
-    msg: Message = text if attachment is None else MIMEMultipart("mixed")
+    plain = attachment is None and not also
+    msg: Message = text if plain else MIMEMultipart("mixed")
     sender = smtp.sender
     if smtp.sender_name:
         sender = formataddr((smtp.sender_name, smtp.sender), charset="utf-8")
@@ -79,9 +83,12 @@ def build_message(
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
-    if attachment is not None:
+    if not plain:
         msg.attach(text)
+    if attachment is not None:
         msg.attach(attachment_part(attachment.name, attachment.read_bytes()))
+    for path in also:
+        msg.attach(attachment_part(path.name, path.read_bytes(), DOCX))
     return msg
 
 

@@ -102,7 +102,7 @@ def weekly_text(scope: Scope, where: pd.DataFrame, book: Rulebook) -> str:
     deadline = cn_date(c.deadline.astimezone(c.timezone))
     return "\n".join(
         [
-            f"【{c.title}_{scope.label}】{c.name}",
+            f"【{c.title}（{scope.week.span if scope.week else scope.label}）】{c.name}",
             f"已报送 {len(where) - len(missing)}/{len(where)} 个单位"
             f"（按时 {on_time}，逾期 {late}），未报送 {len(missing)} 个。",
             f"未报送：{shown}" if missing else "全部单位均已报送。",

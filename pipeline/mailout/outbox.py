@@ -55,6 +55,7 @@ class Outgoing:
     subject: str
     body: str
     attachment: Path | None = None
+    also: tuple[Path, ...] = ()  # further attachments (the summary draft beside a workbook)
     in_reply_to: str = ""
     label: str = ""  # who, for people: the unit's name, or the address
 
@@ -156,6 +157,7 @@ def _send_one(
         mail.body,
         message_id=message_id,
         attachment=mail.attachment,
+        also=mail.also,
         in_reply_to=mail.in_reply_to,
     )
     try:

@@ -30,7 +30,7 @@ from pipeline.process import Rulebook, load_rulebook
 from pipeline.rollup import campaigns as cal
 from pipeline.rollup.campaigns import Week
 from pipeline.rollup.data import Data, Scope, load, roster_order, select, standing
-from pipeline.rollup.report import write_scope
+from pipeline.rollup.report import summary_path, write_scope
 from pipeline.rollup.standing import STATUS_LATE, STATUS_MISSING, STATUS_ON_TIME
 from pipeline.store import Store
 
@@ -80,9 +80,11 @@ def _plan_reports(
         scope = Scope(campaign, week, now)
         path = write_scope(data, scope, config, book)
         subject, body = template.render(_report_values(data, scope, book, config, path.name))
+        also = (summary_path(path),) if config.send.report_summary else ()
         for address in config.send.report_to:
             mails.append(Outgoing("report", campaign.id, address.lower(), week.label, (address,),
-                                  subject, body, attachment=path, label=address))  # fmt: skip
+                                  subject, body, attachment=path, also=also,
+                                  label=address))  # fmt: skip
     return mails
 
 

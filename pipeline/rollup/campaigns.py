@@ -52,6 +52,11 @@ class Week:
         start = datetime.combine(self.monday, time(), tzinfo=tz)  # type: ignore[arg-type]
         return start, start + timedelta(days=7)
 
+    @property
+    def span(self) -> str:
+        """The week as a reader says it: 5月13日—5月19日."""
+        return f"{cn_day(self.monday)}—{cn_day(self.sunday)}"
+
     def previous(self) -> Week:
         return week_of(self.monday - timedelta(days=7))
 
@@ -70,6 +75,16 @@ def parse_week(text: str) -> Week:
     except ValueError:
         raise ValueError(f"{year} has no ISO week {number}") from None
     return Week(year, number)
+
+
+def cn_day(day: date | datetime) -> str:
+    """5月13日 (no leading zeros, as a document writes it)."""
+    return f"{day.month}月{day.day}日"
+
+
+def first_week(campaign: Campaign) -> Week:
+    """The week the campaign begins in (mail before it counts from then on)."""
+    return week_of(campaign.start)
 
 
 def week_of(day: date | datetime) -> Week:

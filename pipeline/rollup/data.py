@@ -84,11 +84,8 @@ def scope_for(
 def title(scope: Scope) -> tuple[str, str]:
     """The heading (workbook title and campaign) and the line under it."""
     c = scope.campaign
-    if scope.week:
-        monday, sunday = scope.week.monday, scope.week.sunday
-        span = f"{scope.week.label}（{monday:%m月%d日}—{sunday:%m月%d日}，截至周日）"
-    else:
-        span = "累计（全部已收邮件）"
+    week = scope.week
+    span = f"{week.monday.year}年{week.span}" if week else "累计（全部已收邮件）"
     return (
         f"{c.title}（{c.name}）",
         f"统计范围：{span}　报送截止：{c.deadline:%Y-%m-%d %H:%M}"

@@ -40,13 +40,17 @@ SOURCE_NOTES = {  # after the file name in 明细: where its text came from
     OCR_PENDING: "（扫描件，识别中）",
 }
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
+SHORT_TIME_FORMAT = 'm"月"d"日" hh:mm'
 MAX_EVIDENCE = 200  # characters of one evidence sentence shown in 明细
 
 
+# the first DETAIL_PRINTED columns print (10 pt on A4 landscape); the rest is for the screen
 DETAIL_COLUMNS = [
-    "序号", "收到时间", "周次", "发件人", "发件地址", "主题", "文件", "单位", "单位识别依据",
-    "材料类型", "分类", "分类依据", *FIGURE_LABELS.values(), "计入情况", "人工更正", "原始邮件",
+    "序号", "收到时间", "单位", "文件", "分类依据", "计入情况",
+    "分类", "周次", "发件人", "发件地址", "主题", "单位识别依据", "材料类型",
+    *FIGURE_LABELS.values(), "人工更正", "原始邮件",
 ]  # fmt: skip
+DETAIL_PRINTED = 6  # 分类依据 names each category (【绿色出行】…): 分类 stays on the screen
 
 
 def details_sheet(ctx: Context) -> Sheet:
@@ -60,7 +64,7 @@ def details_sheet(ctx: Context) -> Sheet:
         {
             "序号": range(1, len(rows) + 1),
             "收到时间": ctx.local(rows["when"]) if len(rows) else [],
-            "周次": [cal.week_of(w).label for w in rows["when"]],
+            "周次": [cal.week_of(w).span for w in rows["when"]],
             "发件人": rows["sender_name"],
             "发件地址": rows["sender"],
             "主题": rows["subject"],
@@ -77,10 +81,12 @@ def details_sheet(ctx: Context) -> Sheet:
         },
         columns=DETAIL_COLUMNS,
     )
-    widths = {"发件人": 12, "主题": 24, "文件": 20, "单位": 16, "单位识别依据": 8, "分类": 14,
-              "分类依据": 50, "计入情况": 12, "人工更正": 30}  # fmt: skip
-    return Sheet("明细", frame, widths=widths, formats={"收到时间": TIME_FORMAT},
-                 center=("序号", "材料类型"), freeze_columns=2)  # fmt: skip
+    widths = {"序号": 4, "收到时间": 13, "单位": 14, "文件": 16, "分类": 12, "分类依据": 54,
+              "计入情况": 9, "周次": 14, "发件人": 12, "主题": 24, "单位识别依据": 8,
+              "人工更正": 30}  # fmt: skip
+    return Sheet("明细", frame, widths=widths, formats={"收到时间": SHORT_TIME_FORMAT},
+                 center=("序号", "材料类型"), freeze_columns=2,
+                 print_columns=DETAIL_PRINTED)  # fmt: skip
 
 
 _MAIL_COLUMNS = ["when", "sender_name", "sender", "subject", "unit_id", "unit_how", "计入情况",
@@ -231,13 +237,28 @@ def problems_sheet(ctx: Context) -> Sheet:
         action = "如属本次活动，请调整 config.toml 中该活动的 early_days / late_days 后重新生成"
         frame = pd.concat([frame, _problem_rows(ctx, outside, "邮件", reason, action)])
     frame.insert(0, "序号", range(1, len(frame) + 1))
+    frame = frame[["序号", *PROBLEM_PRINTED, *(c for c in frame.columns[1:]
+                                              if c not in PROBLEM_PRINTED)]]  # fmt: skip
     return Sheet(
         "待处理",
         frame.reset_index(drop=True),
-        widths={"主题": 30, "位置": 18, "问题": 36, "处理建议": 44, "邮箱位置": 24},
-        formats={"收到时间": TIME_FORMAT},
+        widths={
+            "序号": 4,
+            "收到时间": 13,
+            "主题": 18,
+            "位置": 16,
+            "问题": 30,
+            "处理建议": 30,
+            "发件地址": 24,
+            "邮箱位置": 24,
+        },
+        formats={"收到时间": SHORT_TIME_FORMAT},
         center=("序号",),
+        print_columns=1 + len(PROBLEM_PRINTED),
     )
+
+
+PROBLEM_PRINTED = ("收到时间", "主题", "位置", "问题", "处理建议")  # after 序号; the rest on screen
 
 
 def _problem_rows(

@@ -14,7 +14,8 @@ Rules (the same as the officials apply by hand):
   bounce), a reply to a receipt or workbook mailroll sent, or a second copy of
   a mail that came by two paths (pipeline.service.screening, store copies);
 - 按时 when the first counted submission came by the deadline, else 逾期;
-  未报送 when there is none;
+  未报送 when there is none; 按时·附件待核 / 逾期·附件待核 (the `shown` status)
+  when nothing the unit sent could be read, so what it did is not known yet;
 - a corrected resubmission (更正, 重新报送 … in the subject or a file name)
   supersedes everything the unit sent before it: categories, figures and
   summary come from the correction and what followed; every mail still
@@ -33,22 +34,32 @@ import pandas as pd
 from pipeline.models import FIGURE_KEYS
 
 STATUS_ON_TIME, STATUS_LATE, STATUS_MISSING = "按时", "逾期", "未报送"
+TO_CHECK = "附件待核"  # counted, but nothing the unit sent could be read
+STATUS_ON_TIME_CHECK, STATUS_LATE_CHECK = (
+    f"{STATUS_ON_TIME}·{TO_CHECK}",
+    f"{STATUS_LATE}·{TO_CHECK}",
+)
+SHOWN_STATUSES = (STATUS_ON_TIME, STATUS_ON_TIME_CHECK, STATUS_LATE, STATUS_LATE_CHECK,
+                  STATUS_MISSING)  # fmt: skip
 CORRECTION = re.compile(r"更正|修正|修改|修订|重新报送|重新上报|重报|替换|更新版|最终版|终稿")
 
 
 def mark(subs: pd.DataFrame) -> pd.DataFrame:
-    """Add the columns `counted` and `correction` (see the module rules).
+    """Add the columns `counted`, `unread` (counted only because an attachment could
+    not be read) and `correction` (see the module rules).
 
     Needs `kind`, `subject`, `problems` (open problems of the mail), `ocr_waiting`
     (its scans queued for OCR), `names` (the mail's document names joined by
     newlines), `screen` and `duplicate_of`.
     """
-    waiting = subs["ocr_waiting"] > 0 if "ocr_waiting" in subs else False
+    waiting = subs["ocr_waiting"] > 0 if "ocr_waiting" in subs else pd.Series(False, subs.index)
     unreadable = (subs["kind"] == "unrelated") & ((subs["problems"] > 0) | waiting)
     text = subs["subject"].fillna("").astype(str) + "\n" + subs["names"].fillna("").astype(str)
     own = (subs["screen"].fillna("") == "") & subs["duplicate_of"].isna()
     return subs.assign(
         counted=((subs["kind"] == "report") | unreadable) & own,
+        # 附件待核 is for a person to check; a scan waiting for OCR is read on its own
+        unread=(subs["kind"] == "unrelated") & (subs["problems"] > 0) & ~waiting & own,
         correction=text.str.contains(CORRECTION, regex=True),
     )
 
@@ -66,9 +77,10 @@ def superseded(subs: pd.DataFrame) -> pd.Series:
 def rollup(subs: pd.DataFrame, unit_ids: list[str], deadline: datetime) -> pd.DataFrame:
     """One row per unit id (in the given order) with the unit's standing.
 
-    Columns: status, first, last, count, categories (set), one column per
-    figure key, photos, summary, sha256 (the mail the summary comes from),
-    plus notice_only and unreadable flags for the 备注 column.
+    Columns: status, shown (the status with 附件待核 when nothing the unit sent
+    could be read), first, last, count, categories (set), one column per figure
+    key, photos, summary, sha256 (the mail the summary comes from), plus
+    notice_only and unreadable flags for the 备注 column.
     """
     index = pd.Index(unit_ids, name="unit_id")
     known = subs[subs["unit_id"].isin(index)]
@@ -84,6 +96,13 @@ def rollup(subs: pd.DataFrame, unit_ids: list[str], deadline: datetime) -> pd.Da
         np.where(out["first"] <= pd.Timestamp(deadline), STATUS_ON_TIME, STATUS_LATE),
     )
 
+    unread = counted["unread"] if "unread" in counted else pd.Series(False, index=counted.index)
+    all_unread = unread.groupby(counted["unit_id"]).all().reindex(index).fillna(False)
+    out["shown"] = np.where(
+        all_unread.astype(bool) & (out["status"] != STATUS_MISSING),
+        out["status"] + "·" + TO_CHECK,
+        out["status"],
+    )
     _in_force(out, counted[~superseded(counted)])
     photos = counted[["unit_id", "photos"]].explode("photos").dropna().drop_duplicates()
     out["photos"] = photos.groupby("unit_id").size().reindex(index).fillna(0).astype(int)
@@ -119,7 +138,8 @@ def _in_force(out: pd.DataFrame, current: pd.DataFrame) -> None:
 
 
 def tally(standing: pd.DataFrame, categories: list[str]) -> dict[str, int]:
-    """Units per category, units reporting each figure and figure totals, statuses."""
+    """Units per category, units reporting each figure and figure totals, statuses
+    (按时 and 逾期 include the ·附件待核 ones, which are also counted on their own)."""
     out: dict[str, int] = {}
     for c in categories:
         out[c] = int(standing["categories"].map(lambda s, c=c: c in s).sum())
@@ -129,4 +149,6 @@ def tally(standing: pd.DataFrame, categories: list[str]) -> dict[str, int]:
         out[f"{key}:total"] = int(values.fillna(0).sum())
     for status in (STATUS_ON_TIME, STATUS_LATE, STATUS_MISSING):
         out[status] = int((standing["status"] == status).sum())
+    for status in (STATUS_ON_TIME_CHECK, STATUS_LATE_CHECK):  # counted apart: within 按时/逾期
+        out[status] = int((standing["shown"] == status).sum())
     return out

@@ -21,6 +21,7 @@ seven times faster (issue #8 asks for ≤ 3 s); tests read the result with openp
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 import re
@@ -36,9 +37,15 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.parse.names import visible
 
+log = logging.getLogger(__name__)
 MAX_CELL_CHARS = 32_767
 MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks per sheet
 MIN_WIDTH, MAX_WIDTH = 5, 60
+# Printed at 100% the body is 10 pt: the printed columns of a sheet must fit A4
+# landscape between the margins (~780 pt; a width unit prints ~6.6 pt with the padding
+# LibreOffice and Excel add), with room to spare for a wider real 宋体 (fit-to-width
+# then shrinks a little, never below 9 pt).
+PRINT_WIDTH = 112
 LINE_HEIGHT = 13.5  # points per line of 10-point CJK text
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BORDER = {"border": 1, "border_color": "#BFBFBF"}
@@ -65,6 +72,8 @@ class Chart:
     label: str
     value: str
     rows: int
+    first: int = 0  # frame row of the first bar
+    beside: bool = False  # right of the table (a one-page sheet) instead of under it
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,9 @@ class Sheet:
     freeze_columns: int = 0  # columns kept in view when scrolling right
     chart: Chart | None = None  # placed under the table
     one_page: bool = False  # print the whole sheet on one page (a short table and its chart)
+    # columns printed (the first N; 0: all). The rest (summaries, links) is for the screen.
+    print_columns: int = 0
+    totals: tuple[int, ...] = ()  # frame rows shown bold (小计, 合计)
 
 
 def save_workbook(
@@ -142,9 +154,16 @@ class _Styles:
         return fmt
 
     def body(
-        self, center: bool, num_format: str = "", fill: str = "", link: bool = False
+        self,
+        center: bool,
+        num_format: str = "",
+        fill: str = "",
+        link: bool = False,
+        bold: bool = False,
     ) -> Format:
         props: dict[str, object] = {"font_size": 10, "valign": "top", "text_wrap": True, **_BORDER}
+        if bold:
+            props.update(bold=True, bg_color=_GROUP_FILL)
         if center:
             props["align"] = "center"
         if num_format:
@@ -165,6 +184,7 @@ class _Writer:
             float(sheet.widths.get(name) or _fit_width(name, sheet.frame[name], sheet.formats))
             for name in self.columns
         ]
+        self.printed = min(sheet.print_columns or self.ncols, self.ncols)
         self.last_row = 1
         self.links = 0
 
@@ -184,10 +204,10 @@ class _Writer:
         ws, styles = self.ws, self.styles
         cell = styles.get(valign="vcenter", text_wrap=True)
         big = styles.get(font_size=14, bold=True)
-        total = sum(self.widths) or 10.0
+        total = sum(self.widths[: self.printed]) or 10.0
         height = 22 * _lines(heading, total, 1.5)
-        if self.ncols > 1:
-            ws.merge_range(0, 0, 0, self.ncols - 1, "", cell)
+        if self.printed > 1:
+            ws.merge_range(0, 0, 0, self.printed - 1, "", cell)
         if subtitle:
             ws.write_rich_string(
                 0, 0, big, heading, styles.get(font_size=10), "\n" + subtitle, cell
@@ -210,28 +230,38 @@ class _Writer:
             for value, rgb in mapping.items()
         }
         link_format = styles.body(False, link=True)
+        bold = [
+            styles.body(name in sheet.center, sheet.formats.get(name, ""), bold=True)
+            for name in self.columns
+        ]
+        totals = set(sheet.totals)
         group_col = self.columns.index(sheet.group) if sheet.group in self.columns else None
         heading = styles.get(font_size=11, bold=True, bg_color=_GROUP_FILL, valign="vcenter",
                              **_BORDER)  # fmt: skip
         previous: object = object()
         row = 1
-        for values in sheet.frame.itertuples(index=False, name=None):
+        for n, values in enumerate(sheet.frame.itertuples(index=False, name=None)):
             if group_col is not None and values[group_col] != previous:
                 previous = values[group_col]
-                row += 1
                 text = clean_text(sheet.headings.get(str(previous), str(previous)))
-                if self.ncols > 1:
-                    ws.merge_range(row, 0, row, self.ncols - 1, text, heading)
-                else:
-                    ws.write_string(row, 0, text, heading)
-                ws.set_row(row, LINE_HEIGHT + 8)
+                if text:  # a group may have no heading row (合计)
+                    row += 1
+                    self._heading(row, text, heading)
             row += 1
+            shown = bold if n in totals else formats
             for col, value in enumerate(values):
-                fmt = fills.get((col, value), formats[col]) if fills else formats[col]
+                fmt = fills.get((col, value), shown[col]) if fills else shown[col]
                 self._cell(row, col, value, fmt, link_format)
             options = {"level": 1} if group_col is not None else None
             ws.set_row(row, self._height(values), None, options)
         self.last_row = row
+
+    def _heading(self, row: int, text: str, fmt: Format) -> None:
+        if self.printed > 1:
+            self.ws.merge_range(row, 0, row, self.printed - 1, text, fmt)
+        else:
+            self.ws.write_string(row, 0, text, fmt)
+        self.ws.set_row(row, LINE_HEIGHT + 8)
 
     def _cell(self, row: int, col: int, value: object, fmt: Format, link_format: Format) -> None:
         ws = self.ws
@@ -292,15 +322,22 @@ class _Writer:
         ws.repeat_rows(0, 1)
         ws.set_landscape()
         ws.set_paper(9)  # A4
+        if self.printed < self.ncols:
+            ws.print_area(0, 0, self.last_row, self.printed - 1)
+        printed = sum(self.widths[: self.printed])
+        if printed > PRINT_WIDTH and not sheet.chart:
+            log.warning("%s prints %.0f columns wide (A4 at 10 pt holds %d): it will print "
+                        "smaller", sheet.name, printed, PRINT_WIDTH)  # fmt: skip
         ws.fit_to_pages(1, 1 if sheet.one_page else 0)
         ws.center_horizontally()
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.75)
-        ws.set_footer(f'&C&"{self.styles.font}"&9第 &P 页，共 &N 页', {"margin": 0.25})
+        ws.set_footer(f'&C&"{self.styles.font}"&10第 &P 页，共 &N 页', {"margin": 0.25})
 
     def _chart(self, spec: Chart) -> None:
         label = self.columns.index(spec.label)
         value = self.columns.index(spec.value)
-        first, last = 2, 2 + spec.rows - 1
+        first = 2 + spec.first
+        last = first + spec.rows - 1
         name = self.sheet.name
         font = {"name": self.styles.font, "size": 10}
         chart = self.wb.add_chart({"type": "bar"})
@@ -316,13 +353,18 @@ class _Writer:
         )
         chart.set_title({"name": spec.title, "name_font": {**font, "size": 12, "bold": True}})
         chart.set_legend({"none": True})
-        top = pd.to_numeric(self.sheet.frame[spec.value].iloc[: spec.rows], errors="coerce").max()
+        shown = self.sheet.frame[spec.value].iloc[spec.first : spec.first + spec.rows]
+        top = pd.to_numeric(shown, errors="coerce").max()
         steps = max(1, math.ceil((0 if pd.isna(top) else top) / 5))
         chart.set_x_axis({"major_unit": steps, "num_format": "0", "num_font": font,
                           "major_gridlines": {"visible": False}, "min": 0})  # fmt: skip
         chart.set_y_axis({"reverse": True, "num_font": font})  # first category on top
-        chart.set_size({"width": 600, "height": max(220, 28 * spec.rows + 80)})
-        self.ws.insert_chart(self.last_row + 2, 0, chart)
+        chart.set_size({"width": 360 if spec.beside else 600,
+                        "height": max(220, 28 * spec.rows + 80)})  # fmt: skip
+        if spec.beside:
+            self.ws.insert_chart(1, self.ncols, chart, {"x_offset": 12})
+        else:
+            self.ws.insert_chart(self.last_row + 2, 0, chart)
 
 
 def _fit_width(name: str, values: pd.Series, formats: dict[str, str]) -> float:
