@@ -206,13 +206,9 @@ def report(ctx: click.Context, week: str | None, out: Path | None, campaign: str
     Example:
       mailroll report --week 2024-W20 --out /srv/share/汇总.xlsx
     """
-    try:
-        if week:
-            parse_week(week)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--week") from None
+    _check_week(week)
     if out is not None:
-        _check_out(out)
+        _check_out(out, ".xlsx", "the workbook is always xlsx (e.g. 汇总.xlsx)")
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
@@ -254,13 +250,9 @@ def summary(ctx: click.Context, week: str | None, out: Path | None, campaign: st
     Example:
       mailroll summary --out /srv/share/江北区节能宣传周工作总结.docx
     """
-    try:
-        if week:
-            parse_week(week)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--week") from None
-    if out is not None and out.suffix.lower() != ".docx":
-        raise click.BadParameter(f"{out.name} is not a .docx name", param_hint="--out")
+    _check_week(week)
+    if out is not None:
+        _check_out(out, ".docx", "the draft is a Word file (e.g. 区级总结.docx)")
     config = _config(ctx)
     book = load_rulebook(config.rules_dir)
     store = open_store(config)
@@ -273,11 +265,21 @@ def summary(ctx: click.Context, week: str | None, out: Path | None, campaign: st
     click.echo(f"summary: {path}")
 
 
-def _check_out(out: Path) -> None:
-    """An .xlsx file in a folder that exists: a typo never creates folders."""
-    if out.suffix.lower() != ".xlsx":
+def _check_week(week: str | None) -> None:
+    try:
+        if week:
+            parse_week(week)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+
+
+def _check_out(out: Path, suffix: str, why: str) -> None:
+    """A file of the right type in a folder that exists: a typo never creates folders
+    (report's .xlsx and summary's .docx alike)."""
+    if out.suffix.lower() != suffix:
+        article = "an" if suffix == ".xlsx" else "a"
         raise click.BadParameter(
-            f"{out} is not an .xlsx name; the workbook is always xlsx (e.g. 汇总.xlsx)",
+            f"{out} is not {article} {suffix} name; {why}",
             param_hint="--out",
         )
     if not out.parent.is_dir():
