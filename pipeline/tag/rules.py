@@ -84,6 +84,19 @@ class CategoryRule:
     carry: tuple[str, ...] = ()
     figures: frozenset[str] = frozenset()  # counted figures that also give the category
     min_evidence: int = 1
+    general: frozenset[str] = frozenset()  # phrases naming a whole area (绿色办公, 节水)
+
+
+@dataclass(frozen=True)
+class GeneralRule:
+    """A phrase that only names an area (绿色办公, 垃圾分类) counts when its sentence says
+    who at the unit does it or how: one of `needs` in the same sentence."""
+
+    reason: str = ""
+    needs: tuple[Pattern, ...] = ()
+    kinds: frozenset[str] = frozenset(KINDS)
+    # a specific practice of one of these categories in the sentence (停开空调) shows it too
+    practices_of: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,7 @@ class Rules:
     campaign_names: tuple[str, ...] = ()
     other_campaigns: tuple[Pattern, ...] = ()
     kind: KindRules = KindRules()
+    general: GeneralRule = GeneralRule()
 
     def label(self, category: str) -> str:
         return next((c.label for c in self.categories if c.id == category), category)
@@ -134,7 +148,7 @@ class Rules:
 
 _CATEGORY_KEYS = {
     "label", "phrases", "mask", "exclude", "require", "require_any_phrase", "carry", "figures",
-    "min_evidence",
+    "min_evidence", "general",
 }  # fmt: skip
 _CUE_KEYS = {
     "reason", "words", "with", "not_within", "unless", "scope", "position", "headings",
@@ -142,6 +156,7 @@ _CUE_KEYS = {
 }  # fmt: skip
 _KIND_KEYS = {"notice_titles", "report_titles", "notice_phrases", "report_phrases"}
 _CAMPAIGN_KEYS = {"words", "names", "other"}
+_GENERAL_KEYS = {"reason", "needs", "kinds", "practices_of"}
 
 
 class _Reader:
@@ -233,15 +248,17 @@ def load_rules(path: Path) -> Rules:
         raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
     reader = _Reader(path, source)
     for key in data:
-        if key not in ("campaign", "kind", "cues", "categories"):
+        if key not in ("campaign", "kind", "cues", "general", "categories"):
             raise reader.fail(
-                key, None, f"unknown table [{key}]; use campaign, kind, cues, categories"
+                key, None, f"unknown table [{key}]; use campaign, kind, cues, general, categories"
             )
     campaign = _table(reader, data, "campaign")
     reader.check_keys("campaign", campaign, _CAMPAIGN_KEYS)
     kind = _table(reader, data, "kind")
     reader.check_keys("kind", kind, _KIND_KEYS)
     cues = tuple(_cue(reader, name, t) for name, t in _table(reader, data, "cues").items())
+    general = _table(reader, data, "general")
+    reader.check_keys("general", general, _GENERAL_KEYS)
     categories = _table(reader, data, "categories")
     if not categories:
         raise reader.fail("categories", None, "no [categories.<id>] tables")
@@ -252,6 +269,14 @@ def load_rules(path: Path) -> Rules:
         campaign_names=reader.texts("campaign", campaign, "names"),
         other_campaigns=reader.patterns("campaign", campaign, "other", MAX_NAME_GAP),
         kind=KindRules(**{k: reader.texts("kind", kind, k) for k in _KIND_KEYS}),
+        general=GeneralRule(
+            reason=str(general.get("reason", "")).strip() or "只是泛泛提到",
+            needs=reader.patterns("general", general, "needs"),
+            kinds=reader.ids("general", general, "kinds", KINDS),
+            practices_of=reader.ids("general", general, "practices_of", CATEGORY_IDS)
+            if "practices_of" in general
+            else frozenset(),
+        ),
     )
 
 
@@ -276,6 +301,11 @@ def _category(reader: _Reader, cid: str, table: Any) -> CategoryRule:
     phrases = reader.patterns(where, table, "phrases")
     if not phrases:
         raise reader.fail(where, "phrases", f"{where}.phrases is empty")
+    general = reader.texts(where, table, "general")
+    written = {p.text for p in phrases}
+    for text in general:
+        if text not in written:
+            raise reader.fail(where, "general", f"{where}.general: {text!r} is not in phrases")
     min_evidence = table.get("min_evidence", 1)
     if not isinstance(min_evidence, int) or isinstance(min_evidence, bool) or min_evidence < 1:
         raise reader.fail(where, "min_evidence", f"{where}.min_evidence must be a whole number ≥ 1")
@@ -292,6 +322,7 @@ def _category(reader: _Reader, cid: str, table: Any) -> CategoryRule:
         if "figures" in table
         else frozenset(),
         min_evidence=min_evidence,
+        general=frozenset(general),
     )
 
 

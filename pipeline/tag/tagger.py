@@ -79,6 +79,7 @@ class _Hit:
     start: int
     end: int
     parts: tuple[tuple[int, int], ...]  # spans of the literal parts, for word boundaries
+    written: str = ""  # the phrase as the rules write it (节约…用电)
 
 
 def sentences(text: str) -> list[str]:
@@ -156,7 +157,10 @@ def _hits(s: Sentence, previous: Sentence | None, rules: Rules) -> list[_Hit]:
         for pattern in present.get(rule.id, ()):
             for start, end in pattern.spans(s.text):
                 out.append(
-                    _Hit(rule, s.text[start:end], start, end, _part_spans(s.text, pattern, start))
+                    _Hit(
+                        rule, s.text[start:end], start, end,
+                        _part_spans(s.text, pattern, start), pattern.text,
+                    )  # fmt: skip
                 )
         out.extend(_carried(s, previous, rule))
     out.sort(key=lambda h: (h.start, -(h.end - h.start)))
@@ -231,7 +235,21 @@ def _why_not(
             word = _cue_word(cue, s, hit.start, hit.end)
             if word:
                 return f"{cue.reason}（{word}）"
+    if hit.written in rule.general and kind in rules.general.kinds and not _shows_practice(s, rules):
+        return f"{rules.general.reason}（{hit.phrase}）"
     return ""
+
+
+def _shows_practice(s: Sentence, rules: Rules) -> bool:
+    """Whether a sentence says who at the unit does something or how ([general] needs), or
+    names a specific practice (停开空调, 双面打印), not only an area (节约用电, 绿色办公)."""
+    if _first(rules.general.needs, s.text):
+        return True
+    return any(
+        rule.id in rules.general.practices_of and pattern.text not in rule.general
+        and pattern.spans(s.text)
+        for pattern, rule in rules.phrase_index.present(s.text)
+    )  # fmt: skip
 
 
 def _list_item(text: str, clause: tuple[int, int], start: int, end: int) -> tuple[int, int]:
