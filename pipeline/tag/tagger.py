@@ -156,12 +156,8 @@ def _hits(s: Sentence, previous: Sentence | None, rules: Rules) -> list[_Hit]:
     for rule in rules.categories:
         for pattern in present.get(rule.id, ()):
             for start, end in pattern.spans(s.text):
-                out.append(
-                    _Hit(
-                        rule, s.text[start:end], start, end,
-                        _part_spans(s.text, pattern, start), pattern.text,
-                    )  # fmt: skip
-                )
+                parts = _part_spans(s.text, pattern, start)
+                out.append(_Hit(rule, s.text[start:end], start, end, parts, pattern.text))
         out.extend(_carried(s, previous, rule))
     out.sort(key=lambda h: (h.start, -(h.end - h.start)))
     return out
@@ -235,7 +231,8 @@ def _why_not(
             word = _cue_word(cue, s, hit.start, hit.end)
             if word:
                 return f"{cue.reason}（{word}）"
-    if hit.written in rule.general and kind in rules.general.kinds and not _shows_practice(s, rules):
+    general = hit.written in rule.general and kind in rules.general.kinds
+    if general and not _shows_practice(s, rules):
         return f"{rules.general.reason}（{hit.phrase}）"
     return ""
 
