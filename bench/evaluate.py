@@ -222,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real", action="store_true", help="the real set (bench/realset)")
     parser.add_argument("--part", choices=("fit", "check", "all"), default="fit",
                         help="with --real: which part of the fixed split")  # fmt: skip
+    parser.add_argument("--prefix", metavar="P,Q",
+                        help="with --real: only documents whose name starts with one of these "
+                             "writer prefixes (a new round's first score: --prefix hsp,sch)")  # fmt: skip
     parser.add_argument(
         "--range", metavar="A-B", help="only documents numbered A to B, e.g. 97-148"
     )
@@ -233,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.real:
         cases = load_real(REPO / "bench" / "realset", args.part)
         name = f"realset-{args.part}"
+        if args.prefix:
+            prefixes = tuple(f"{p.strip()}-" for p in args.prefix.split(",") if p.strip())
+            cases = [(case, text) for case, text in cases if case.name.startswith(prefixes)]
+            name += "-" + "-".join(p.rstrip("-") for p in prefixes)
     else:
         numbers = tuple(int(n) for n in args.range.split("-", 1)) if args.range else None
         cases = load_cases(args.devset, args.split, numbers)  # type: ignore[arg-type]
