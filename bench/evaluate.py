@@ -222,9 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real", action="store_true", help="the real set (bench/realset)")
     parser.add_argument("--part", choices=("fit", "check", "all"), default="fit",
                         help="with --real: which part of the fixed split")  # fmt: skip
-    parser.add_argument("--prefix", metavar="P,Q",
-                        help="with --real: only documents whose name starts with one of these "
-                             "writer prefixes (a new round's first score: --prefix hsp,sch)")  # fmt: skip
+    parser.add_argument(
+        "--prefix",
+        metavar="P,Q",
+        help="with --real: only documents of these writer prefixes (a new batch's first score)",
+    )
     parser.add_argument(
         "--range", metavar="A-B", help="only documents numbered A to B, e.g. 97-148"
     )

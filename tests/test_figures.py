@@ -64,6 +64,14 @@ def test_cn_number(text: str, value: int) -> None:
         ("接受群众现场咨询10余次。", {}),
         ("在市政府办公楼悬挂宣传条幅12个。", {"banners": 12}),
         ("在“万人签字”环节中，师生踊跃参与。", {}),
+        # round 10: "again" is no count; online posts are not activities; 人次 given as 次;
+        # two people in a scene are no turnout
+        ("医院再一次号召全院职工绿色出行。", {}),
+        ("开展节约用电宣传16次，在微信上线上宣传318次。", {"events": 16}),
+        ("通过微信平台宣传3次，发放宣传单50余份。", {"leaflets": 50}),
+        ("本次网络答题参与总人次达967次。", {"participants": 967}),
+        ("两名工作人员推着自行车外出办事。", {}),
+        ("参加骑行的干部共2人。", {"participants": 2}),
     ],
 )
 def test_figures(text: str, expected: dict[str, int]) -> None:

@@ -19,7 +19,8 @@ from pipeline.tag.passages import Sentence, clause_at, clause_spans
 from pipeline.tag.rules import Rules, inside_any
 
 _FORWARDED = ("转发", "fwd", "fw:", "fw：", "转：")
-_ADDRESSED_TO_ALL = re.compile(r"^各.{1,40}[：:]$")
+# a salutation line: 各科室：, 全校师生员工：, 广大市民朋友们：
+_ADDRESSED_TO_ALL = re.compile(r"^(各|全体|全校|全院|全局|全县|全市|广大|亲爱的).{1,40}[：:]$")
 
 
 def from_figures(counted: str, found: set[str], rules: Rules) -> list[Tag]:
@@ -194,13 +195,18 @@ def kind_of(doc: list[Sentence], text: str, rules: Rules, title: str) -> tuple[s
         return "notice", "标题：活动尚未开展"
     if title.strip().lower().startswith(_FORWARDED):
         return "notice", "转发的文件"
+    planned = next((w for w in rules.kind.planned_openings if w in opening), "")
     for source in (heading, title):
         word, is_notice = _last_type_word(source, rules)
+        if word and not is_notice and planned and word in rules.kind.weak_report_titles:
+            return "notice", f"开头说的是要开展的活动：{planned}"
         if word:
             return ("notice", f"标题：{word}") if is_notice else ("report", f"标题：{word}")
     body = [s.text for s in doc if s.role == "body"]
     if any(_ADDRESSED_TO_ALL.match(line.strip()) for line in text.strip().splitlines()[:4]):
         return "notice", "发给各单位"
+    if planned:
+        return "notice", f"开头说的是要开展的活动：{planned}"
     phrase = next((p for p in rules.kind.notice_phrases if any(p in b for b in body)), "")
     if phrase and not any(p in b for p in rules.kind.report_phrases for b in body):
         return "notice", f"正文：{phrase}"

@@ -32,8 +32,9 @@ _COUNT = re.compile(
 )
 # a count is not a figure after these (an estimate, an ordinal, part of a bigger number)
 _NOT_AFTER = set("第近若每前周星至到-~～—－") | set("0123456789.")
-# …nor a Chinese round number after these (数十, 几百, 上千); 人数4200人 is a count
-_NOT_AFTER_CN = set("数几上")
+# …nor a Chinese numeral after these (数十, 几百, 上千; 再一次, 又一次, 这一次 say "again",
+# "this time"); 人数4200人 is a count
+_NOT_AFTER_CN = set("数几上再又这那哪同唯逐")
 # …nor when the measure word is really the start of another word (人民, 名单, 张贴, 条件 …)
 _NOT_BEFORE = {
     "人": "民员大工造才均口力事士家群们文格体",
@@ -159,7 +160,8 @@ def counts(text: str) -> list[Count]:
         if not value or value >= _MAX:
             continue
         if unit in _PEOPLE:
-            if value > 1:  # one person (最后一人, 一名经办人员) is not a turnout
+            # one person (最后一人, 一名经办人员) is not a turnout, nor 两名工作人员 in a scene
+            if value > 2 or (value == 2 and start_digit(m)):
                 out.append(Count("participants", value, m.group(0), ""))
             continue
         if value == 1 and not start_digit(m) and unit in ("场", "次", "场次"):
@@ -168,11 +170,27 @@ def counts(text: str) -> list[Count]:
             if _one_event(text, start, end):
                 out.append(Count("events", 1, m.group(0), "活动"))
             continue
+        clause = _clause_before(text, start)
+        if unit == "次" and "人次" in clause:
+            out.append(Count("participants", value, m.group(0), "人次"))  # 参与人次达967次
+            continue
         noun, key = _measured_noun(text, start, end, unit)
         if not noun and unit in ("场", "场次"):
             key = "events"  # 场 counts activities even without a noun (开展6场)
+        if key == "events" and unit == "次" and any(w in clause for w in _ONLINE):
+            key = None  # 在微信上宣传318次: posts, not activities held
         out.append(Count(key, value, m.group(0), noun))
     return out
+
+
+# where a count of 次 is of posts, not activities held
+_ONLINE = ("微信", "线上", "网上", "网络", "平台", "公众号", "网站", "朋友圈", "抖音", "微博",
+           "视频号")  # fmt: skip
+
+
+def _clause_before(text: str, start: int) -> str:
+    """The clause a count ends (from the last ，。；： before it)."""
+    return re.split(r"[，,。！？；;：:\n]", text[max(0, start - 40) : start])[-1]
 
 
 def start_digit(m: re.Match[str]) -> bool:

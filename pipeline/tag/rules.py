@@ -105,6 +105,8 @@ class KindRules:
     report_titles: tuple[str, ...] = ()
     notice_phrases: tuple[str, ...] = ()
     report_phrases: tuple[str, ...] = ()
+    weak_report_titles: tuple[str, ...] = ()  # 开展, 举办: a title that may announce a plan
+    planned_openings: tuple[str, ...] = ()  # 将于, 定于: an opening that announces one
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,10 @@ _CUE_KEYS = {
     "reason", "words", "with", "not_within", "unless", "scope", "position", "headings",
     "applies_to", "kinds", "numbers",
 }  # fmt: skip
-_KIND_KEYS = {"notice_titles", "report_titles", "notice_phrases", "report_phrases"}
+_KIND_KEYS = {
+    "notice_titles", "report_titles", "notice_phrases", "report_phrases", "weak_report_titles",
+    "planned_openings",
+}  # fmt: skip
 _CAMPAIGN_KEYS = {"words", "names", "other"}
 _GENERAL_KEYS = {"reason", "needs", "kinds", "practices_of"}
 
