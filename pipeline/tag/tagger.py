@@ -226,6 +226,9 @@ def _why_not(
         return f"排除词（{excluded}）"
     if rule.require and not _required(rule, s, rules):
         return f"缺少相关的词（{'、'.join(rule.require[:4])}…）"
+    spoken = _spoken_quote(s.text, hit.start, hit.end)
+    if spoken and rule.id in _SPOKEN_APPLIES:
+        return f"引用的话（{spoken}）"
     for cue in rules.cues:
         if rule.id in cue.applies_to and kind in cue.kinds:
             word = _cue_word(cue, s, hit.start, hit.end)
@@ -247,6 +250,18 @@ def _shows_practice(s: Sentence, rules: Rules) -> bool:
         and pattern.spans(s.text)
         for pattern, rule in rules.phrase_index.present(s.text)
     )  # fmt: skip
+
+
+_SPOKEN_APPLIES = frozenset({"green_commute", "power_saving", "green_office", "low_carbon_day"})
+
+
+def _spoken_quote(text: str, start: int, end: int) -> str:
+    """The start of a quotation holding the hit that is someone's whole sentence (“大爷，
+    记得把电源断开，这样既省电又更安全。”): what a person said, not what the unit did."""
+    for o, c in quote_spans(text):
+        if o < start and end <= c and any(p in text[o + 1 : c] for p in "。！？!?"):
+            return text[o : min(c + 1, o + 12)]
+    return ""
 
 
 def _list_item(text: str, clause: tuple[int, int], start: int, end: int) -> tuple[int, int]:
@@ -394,10 +409,16 @@ def _quote_cue(cue: Cue, text: str, start: int, end: int) -> str:
     if not inside:
         return ""
     opening, closing = max(inside)  # the innermost quote
+    spans = quote_spans(text)
     if cue.position == "before":
+        while True:  # back over earlier quotes in a row: 标识，如“…”“…”“节约每一度电”
+            before = opening - (len(text[:opening]) - len(text[:opening].rstrip("、和及与 ")))
+            earlier = next((o for o, c in spans if c == before - 1), None)
+            if earlier is None:
+                break
+            opening = earlier
         return cue.word_in(text, max(0, opening - _QUOTE_WINDOW), opening + 1)
     after = closing + 1
-    spans = quote_spans(text)
     while True:  # skip further quotes in a row: “节能降碳”“绿色出行”等宣传横幅
         after += len(text[after:]) - len(text[after:].lstrip("、和及与 "))
         nxt = next((c for o, c in spans if o == after), None)
