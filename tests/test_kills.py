@@ -205,3 +205,26 @@ def test_a_worker_crash_counts_only_against_its_own_mail(tmp_path: Path) -> None
     assert crash_run(config, env) == 3
     assert count(db, "mails", "state = 'done' AND attempts = 0 AND in_hand = 0") == 30
     assert query(db, "SELECT attempts, in_hand FROM mails WHERE state = 'new'") == [(1, 1)]
+
+
+def test_half_written_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    """A kill while a workbook or an archived mail is written leaves its `.tmp-*` file; the
+    next run removes those over an hour old and leaves a younger one (a `mailroll report`
+    may be writing it right now)."""
+    box = MaildirBox(tmp_path)
+    box.add(season_mail(0))
+    config, env = workspace(tmp_path / "ws", box)
+    output, archive = config.parent / "output", config.parent / "var" / "archive"
+    for folder in (output, archive):
+        folder.mkdir(parents=True, exist_ok=True)
+    stale = [output / ".tmp-k1l2m3.xlsx", archive / ".tmp-a9b8c7"]
+    fresh = output / ".tmp-n4o5p6.docx"
+    hour_ago = time.time() - 3700
+    for path in (*stale, fresh):
+        path.write_bytes(b"PK\x03\x04 half")
+    for path in stale:
+        os.utime(path, (hour_ago, hour_ago))
+    run_to_end(config, env)
+    assert not any(p.exists() for p in stale)
+    assert fresh.exists()
+    assert (output / "江北区节能宣传周汇总_累计.xlsx").exists()

@@ -42,7 +42,7 @@ from pipeline.service.runner import open_store, retag, run_once
 from pipeline.service.signals import stop_on_signals
 from pipeline.service.status import format_status
 from pipeline.service.status import status as read_status
-from pipeline.service.tmp import clean_leftover_tmp
+from pipeline.service.tmp import clean_leftover_tmp, clean_partial_files
 from pipeline.store.faults import storage_error, storage_faults
 
 
@@ -136,6 +136,7 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
             stop_on_signals(stop),
         ):
             clean_leftover_tmp()  # inside: logged to the file, and --quiet keeps cron silent
+            clean_partial_files((config.report.dir, config.storage.archive))
             try:
                 result = run_once(config, should_stop=stop.is_set)
             finally:  # group-bot alerts and notices ([[notify]]) go once the poll is done
@@ -179,6 +180,7 @@ def serve(ctx: click.Context) -> None:
     config = _config(ctx)
     with unattended_logging(config.service):
         clean_leftover_tmp()
+        clean_partial_files((config.report.dir, config.storage.archive))
         from pipeline.service.serve import serve as serve_forever  # the scheduler, the mail-out
 
         serve_forever(config)
@@ -356,6 +358,7 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
             stop_on_signals(stop),
         ):
             clean_leftover_tmp()
+            clean_partial_files((config.report.dir, config.storage.archive))
             done, failed = retag(config, should_stop=stop.is_set, reread=reread)
     except AlreadyRunning as exc:
         click.echo(f"mailroll: {exc}", err=True)

@@ -117,6 +117,9 @@ def save_workbook(
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
+                # assemble in memory: xlsxwriter's default writes a temp file per part to
+                # TMPDIR, which a kill mid-write would leave behind
+                "in_memory": True,
                 # the Normal style: Excel measures column widths in its digits
                 "default_format_properties": {"font_name": font, "font_size": 10},
             },

@@ -7,6 +7,12 @@ SIGKILL cannot remove them, so run, serve and retag remove them when they start:
 a scratch folder whose process is gone, and a `pymp-*` folder of this user
 holding nothing but sockets no process has open any more (any Python
 program's multiprocessing makes these; one still in use has its socket open).
+
+Files are written whole or not at all: a workbook, a .docx and an archived mail
+are first written to a `.tmp-*` file next to their target, then renamed. A kill
+mid-write leaves that partial file, so `clean_partial_files` removes `.tmp-*`
+files over an hour old from the output and archive folders (a younger one may be
+a `mailroll report` writing right now).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import re
 import shutil
 import stat
 import tempfile
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -39,6 +47,31 @@ def clean_leftover_tmp(tmp: Path | None = None) -> int:
             removed += not entry.exists()
     if removed:
         log.info("removed %d temp folders left by killed processes in %s", removed, root)
+    return removed
+
+
+_PARTIAL_AGE = 3600  # seconds: no workbook, summary or mail takes an hour to write
+
+
+def clean_partial_files(folders: Iterable[Path]) -> int:
+    """Remove half-written `.tmp-*` files (of killed runs) from these folders."""
+    removed = 0
+    now = time.time()
+    for folder in folders:
+        try:
+            entries = list(folder.glob(".tmp-*"))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.lstat()
+                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > _PARTIAL_AGE:
+                    entry.unlink()
+                    removed += 1
+            except OSError:
+                continue
+    if removed:
+        log.info("removed %d half-written files left by killed processes", removed)
     return removed
 
 
