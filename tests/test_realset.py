@@ -43,3 +43,20 @@ def test_the_split_is_fixed_and_about_a_third() -> None:
     check = load_real(REPO / "bench" / "realset", "check")
     assert not {c.name for c, _ in fit} & {c.name for c, _ in check}
     assert 0.25 < len(check) / (len(fit) + len(check)) < 0.42
+
+
+def test_the_second_labelling_covers_the_check_part_by_the_standard() -> None:
+    """bench/realset/second/check.toml (the agreement measure, python -m bench.agreement)
+    labels every check document, with the standard's kinds, categories and figure keys."""
+    import tomllib
+
+    from bench.agreement import SECOND
+    from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, KINDS
+
+    second = tomllib.loads(SECOND.read_text(encoding="utf-8"))
+    check = {c.name for c, _ in load_real(REPO / "bench" / "realset", "check")}
+    assert set(second) == check
+    for label in second.values():
+        assert label["kind"] in KINDS
+        assert set(label["categories"]) <= set(CATEGORY_IDS)
+        assert set(label["figures"]) <= set(FIGURE_KEYS)
