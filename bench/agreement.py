@@ -1,23 +1,47 @@
-"""How far two labellers agree on the real set's check part, and the tagger against each.
+"""How far two labellers agree on the real set, and the tagger against each.
 
-bench/realset/second/check.toml is a second, independent labelling of the check part
-(labellers who saw only shared/CATEGORIES.md and the documents). Scoring the second
-labels against the first with the tagger's own measures gives the agreement between two
-careful people: the ceiling a tagger can be expected to reach against either. Only
-scores are printed; like the check part itself, no disagreement is listed.
+bench/realset/second/{fit,check}.toml is a second, independent labelling (labellers who
+saw only shared/CATEGORIES.md and the documents); where it and the first labels disagree,
+bench/realset/adjudicated/{fit,check}.toml holds a third reader's decision (who saw the
+document, both labels and CATEGORIES.md, never the rules or the tagger's output). Scoring
+one labelling against another with the tagger's own measures gives the agreement between
+careful people: the ceiling a tagger can be expected to reach. Only scores are printed;
+no disagreement is listed.
 
-    .venv/bin/python -m bench.agreement
+    .venv/bin/python -m bench.agreement [--part check|fit]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tomllib
 
 from bench.evaluate import REPO, Case, Outcome, load_real, run, score
 from pipeline.tag import load_rules
 
-SECOND = REPO / "bench" / "realset" / "second" / "check.toml"
+REALSET = REPO / "bench" / "realset"
+
+
+def second_labels(part: str) -> dict[str, dict]:
+    return tomllib.loads((REALSET / "second" / f"{part}.toml").read_text(encoding="utf-8"))
+
+
+def _as(cases: list[tuple[Case, str]], labels: dict[str, dict]) -> list[tuple[Case, str]]:
+    """The same documents labelled by `labels`."""
+    return [
+        (Case(c.name, labels[c.name]["kind"], frozenset(labels[c.name].get("categories", [])),
+              dict(labels[c.name].get("figures", {}))), text)
+        for c, text in cases
+    ]  # fmt: skip
+
+
+def _against(reference: list[tuple[Case, str]], other: list[tuple[Case, str]]) -> list[Outcome]:
+    """`other`'s labels as if they were a tagger's output, scored against `reference`."""
+    return [
+        Outcome(r, o.kind, o.categories, o.figures)
+        for (r, _), (o, _) in zip(reference, other, strict=True)
+    ]
 
 
 def _line(result: dict[str, object]) -> str:
@@ -32,29 +56,30 @@ def _line(result: dict[str, object]) -> str:
     )
 
 
-def main() -> int:
-    second = tomllib.loads(SECOND.read_text(encoding="utf-8"))
-    cases = load_real(REPO / "bench" / "realset", "check")
-    missing = [c.name for c, _ in cases if c.name not in second]
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("check", "fit"), default="check")
+    args = parser.parse_args(argv)
+    first = load_real(REALSET, args.part)
+    second = second_labels(args.part)
+    missing = [c.name for c, _ in first if c.name not in second]
     if missing:
         print(f"second labels missing for {len(missing)} documents", file=sys.stderr)
         return 1
-    as_second = [
-        (Case(c.name, second[c.name]["kind"], frozenset(second[c.name].get("categories", [])),
-              dict(second[c.name].get("figures", {}))), text)
-        for c, text in cases
-    ]  # fmt: skip
-    humans = [
-        Outcome(c, s.kind, s.categories, s.figures)
-        for (c, _), (s, _) in zip(cases, as_second, strict=True)
-    ]
+    as_second = _as(first, second)
+    final = load_real(REALSET, args.part, "adjudicated")
     rules = load_rules(REPO / "rules" / "categories.toml")
-    print(f"check part, {len(cases)} documents")
-    print("second labels against the first:", _line(score(humans, figures_on_reports=True)))
-    tagged = score(run(cases, rules), figures_on_reports=True)
-    print("tagger against the first labels: ", _line(tagged))
-    again = score(run(as_second, rules), figures_on_reports=True)
-    print("tagger against the second labels:", _line(again))
+    rows = [
+        ("second labels against the first", score(_against(first, as_second), True)),
+        ("first labels against the adjudicated", score(_against(final, first), True)),
+        ("second labels against the adjudicated", score(_against(final, as_second), True)),
+        ("tagger against the first labels", score(run(first, rules), True)),
+        ("tagger against the second labels", score(run(as_second, rules), True)),
+        ("tagger against the adjudicated", score(run(final, rules), True)),
+    ]
+    print(f"{args.part} part, {len(first)} documents")
+    for name, result in rows:
+        print(f"{name + ':':40} {_line(result)}")
     return 0
 
 

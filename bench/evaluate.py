@@ -105,8 +105,15 @@ def part_of(name: str) -> str:
     return "check" if int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 3 == 0 else "fit"
 
 
-def load_real(folder: Path, part: str) -> list[tuple[Case, str]]:
-    """The labelled documents of the real set (labels in ``labels/*.toml``) in `part`."""
+def load_real(folder: Path, part: str, reference: str = "first") -> list[tuple[Case, str]]:
+    """The labelled documents of the real set (labels in ``labels/*.toml``) in `part`.
+
+    With reference="adjudicated", a document the two independent labellings disagreed on
+    takes the adjudicated label (``adjudicated/{fit,check}.toml``) instead of the first."""
+    adjudicated: dict[str, dict] = {}
+    if reference == "adjudicated":
+        for adjudicated_file in sorted((folder / "adjudicated").glob("*.toml")):
+            adjudicated.update(tomllib.loads(adjudicated_file.read_text(encoding="utf-8")))
     out = []
     for labels_file in sorted((folder / "labels").glob("*.toml")):
         labels = tomllib.loads(labels_file.read_text(encoding="utf-8"))
@@ -114,7 +121,7 @@ def load_real(folder: Path, part: str) -> list[tuple[Case, str]]:
             if part != "all" and part_of(name) != part:
                 continue
             text = (folder / "docs" / name).read_text(encoding="utf-8")
-            out.append((_case(name, labels[name]), text))
+            out.append((_case(name, adjudicated.get(name, labels[name])), text))
     return out
 
 
@@ -230,14 +237,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--range", metavar="A-B", help="only documents numbered A to B, e.g. 97-148"
     )
+    parser.add_argument(
+        "--reference",
+        choices=("first", "adjudicated"),
+        default="first",
+        help="with --real: the first labels, or the adjudicated ones where two labellings "
+        "disagreed (bench/realset/adjudicated/)",
+    )
     parser.add_argument("--errors", action="store_true", help="list every wrong document")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/NAME.json)")
     args = parser.parse_args(argv)
 
     rules = load_rules(args.rules)
     if args.real:
-        cases = load_real(REPO / "bench" / "realset", args.part)
-        name = f"realset-{args.part}"
+        cases = load_real(REPO / "bench" / "realset", args.part, args.reference)
+        name = f"realset-{args.part}" + ("-adjudicated" if args.reference == "adjudicated" else "")
         if args.prefix:
             prefixes = tuple(f"{p.strip()}-" for p in args.prefix.split(",") if p.strip())
             cases = [(case, text) for case, text in cases if case.name.startswith(prefixes)]

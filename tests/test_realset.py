@@ -45,18 +45,22 @@ def test_the_split_is_fixed_and_about_a_third() -> None:
     assert 0.25 < len(check) / (len(fit) + len(check)) < 0.42
 
 
-def test_the_second_labelling_covers_the_check_part_by_the_standard() -> None:
-    """bench/realset/second/check.toml (the agreement measure, python -m bench.agreement)
-    labels every check document, with the standard's kinds, categories and figure keys."""
+@pytest.mark.parametrize("part", ["check", "fit"])
+def test_the_second_and_adjudicated_labellings_follow_the_standard(part: str) -> None:
+    """bench/realset/second/PART.toml (python -m bench.agreement) labels every document of
+    the part, and adjudicated/PART.toml only documents of the part, with the standard's kinds,
+    categories and figure keys."""
     import tomllib
 
-    from bench.agreement import SECOND
+    from bench.agreement import REALSET, second_labels
     from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, KINDS
 
-    second = tomllib.loads(SECOND.read_text(encoding="utf-8"))
-    check = {c.name for c, _ in load_real(REPO / "bench" / "realset", "check")}
-    assert set(second) == check
-    for label in second.values():
+    names = {c.name for c, _ in load_real(REALSET, part)}
+    second = second_labels(part)
+    adjudicated = tomllib.loads((REALSET / "adjudicated" / f"{part}.toml").read_text("utf-8"))
+    assert set(second) == names
+    assert set(adjudicated) <= names
+    for label in (*second.values(), *adjudicated.values()):
         assert label["kind"] in KINDS
         assert set(label["categories"]) <= set(CATEGORY_IDS)
         assert set(label["figures"]) <= set(FIGURE_KEYS)
