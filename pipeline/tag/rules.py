@@ -85,6 +85,7 @@ class CategoryRule:
     figures: frozenset[str] = frozenset()  # counted figures that also give the category
     min_evidence: int = 1
     general: frozenset[str] = frozenset()  # phrases naming a whole area (绿色办公, 节水)
+    title_counts: bool = False  # the title may be evidence (开展全国低碳日宣传活动)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class Rules:
 
 _CATEGORY_KEYS = {
     "label", "phrases", "mask", "exclude", "require", "require_any_phrase", "carry", "figures",
-    "min_evidence", "general",
+    "min_evidence", "general", "title_counts",
 }  # fmt: skip
 _CUE_KEYS = {
     "reason", "words", "with", "not_within", "unless", "scope", "position", "headings",
@@ -328,6 +329,7 @@ def _category(reader: _Reader, cid: str, table: Any) -> CategoryRule:
         else frozenset(),
         min_evidence=min_evidence,
         general=frozenset(general),
+        title_counts=reader.flag(where, table, "title_counts"),
     )
 
 

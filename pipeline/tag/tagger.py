@@ -204,7 +204,7 @@ def _why_not(
     rules: Rules,
 ) -> str:
     """The reason a hit does not count, or "" when it does."""
-    if s.role == "title":
+    if s.role == "title" and not hit.rule.title_counts:
         return "标题不作为依据"
     if kind == "unrelated":
         return f"与本次活动无关（{kind_reason}）"
