@@ -144,6 +144,12 @@ def test_gap_patterns_stay_inside_one_clause() -> None:
          "phrases ="),
         ('[categories.quiz]\nlabel = "竞赛"\nphrases = ["竞赛"]\nmin_evidence = 0\n',
          "min_evidence must be a whole number", "min_evidence ="),
+        ('[categories.quiz]\nlabel = "竞赛"\nphrases = ["竞赛"]\ngeneral = ["答题"]\n',
+         "'答题' is not in phrases", "general ="),
+        ('[general]\nneeds = ["干部"]\nneed = ["x"]\n', "unknown key 'need' in [general]",
+         "need = "),
+        ('[kind]\nplanned_opening = ["将于"]\n', "unknown key 'planned_opening'",
+         "planned_opening ="),
     ],
 )  # fmt: skip
 def test_invalid_rules_name_file_line_and_reason(
