@@ -4,15 +4,19 @@ A document is read sentence by sentence (see `passages`). In each sentence the
 phrases of every category are found where they line up with jieba's word
 boundaries; then each hit is checked against its context, in this order:
 
-1. the document's title block is not evidence, and an unrelated document
+1. the document's title block is not evidence (except for a category with
+   `title_counts`: 开展全国低碳日宣传活动), and an unrelated document
    (another campaign's report, a meeting notice) gives no tags;
 2. a sentence naming another campaign (安全生产月, 城市节水宣传周 …), and the rest
    of its paragraph, belongs to that campaign;
 3. the category's own mask (步行街), exclusions (调度) and required context
    (低碳日 with an activity in the same sentence);
-4. the context cues, in the order of the rules file: planned (将…, 下一步), negated,
-   quoted slogan text, closing slogans, purpose clauses, publicity content,
-   things taught to children, appeals to the public.
+4. a whole sentence someone said, in quotation marks (“大爷，记得……省电。”);
+5. the context cues, in the order of the rules file: planned (将…, 下一步), negated,
+   a problem found, quoted slogan or sign text, closing slogans, purpose clauses and
+   aims, publicity content, things taught to children, appeals to the public;
+6. a phrase that only names an area (绿色办公, 节约用电: the category's `general`)
+   counts only when its sentence names the unit's own people or a specific practice.
 
 Every kept tag carries its sentence and the phrase that fired; every cancelled
 hit is kept with the reason, for ``mailroll tag --explain``.
