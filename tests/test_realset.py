@@ -16,10 +16,10 @@ from pipeline.tag import load_rules
 # (part, reference): (macro-F1, worst category F1, figures exact, kind accuracy); the
 # reference is the first labels or, where two labellings disagreed, the adjudicated ones
 FLOORS = {
-    ("fit", "first"): (0.926, 0.887, 0.939, 0.976),
-    ("check", "first"): (0.870, 0.759, 0.875, 0.978),
-    ("fit", "adjudicated"): (0.917, 0.873, 0.950, 0.964),
-    ("check", "adjudicated"): (0.877, 0.789, 0.875, 0.972),
+    ("fit", "first"): (0.924, 0.894, 0.916, 0.973),
+    ("check", "first"): (0.868, 0.765, 0.861, 0.958),
+    ("fit", "adjudicated"): (0.916, 0.885, 0.936, 0.962),
+    ("check", "adjudicated"): (0.875, 0.791, 0.861, 0.953),
 }
 
 
