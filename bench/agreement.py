@@ -17,7 +17,7 @@ import argparse
 import sys
 import tomllib
 
-from bench.evaluate import REPO, Case, Outcome, load_real, run, score
+from bench.evaluate import REPO, Case, Outcome, case_of, load_real, run, score
 from pipeline.tag import load_rules
 
 REALSET = REPO / "bench" / "realset"
@@ -29,11 +29,7 @@ def second_labels(part: str) -> dict[str, dict]:
 
 def _as(cases: list[tuple[Case, str]], labels: dict[str, dict]) -> list[tuple[Case, str]]:
     """The same documents labelled by `labels`."""
-    return [
-        (Case(c.name, labels[c.name]["kind"], frozenset(labels[c.name].get("categories", [])),
-              dict(labels[c.name].get("figures", {}))), text)
-        for c, text in cases
-    ]  # fmt: skip
+    return [(case_of(c.name, labels[c.name]), text) for c, text in cases]
 
 
 def _against(reference: list[tuple[Case, str]], other: list[tuple[Case, str]]) -> list[Outcome]:

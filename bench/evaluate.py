@@ -86,11 +86,12 @@ def load_cases(
             continue
         if numbers and not numbers[0] <= number <= numbers[1]:
             continue
-        out.append((_case(name, labels[name]), (folder / name).read_text(encoding="utf-8")))
+        out.append((case_of(name, labels[name]), (folder / name).read_text(encoding="utf-8")))
     return out
 
 
-def _case(name: str, label: dict) -> Case:
+def case_of(name: str, label: dict) -> Case:
+    """A labelled document as the scorer sees it."""
     return Case(
         name=name,
         kind=label["kind"],
@@ -121,7 +122,7 @@ def load_real(folder: Path, part: str, reference: str = "first") -> list[tuple[C
             if part != "all" and part_of(name) != part:
                 continue
             text = (folder / "docs" / name).read_text(encoding="utf-8")
-            out.append((_case(name, adjudicated.get(name, labels[name])), text))
+            out.append((case_of(name, adjudicated.get(name, labels[name])), text))
     return out
 
 

@@ -8,9 +8,13 @@ part's errors are ever looked at (bench/evaluate.py --real --part fit --errors).
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
+from bench.agreement import REALSET, second_labels
 from bench.evaluate import REPO, load_real, run, score
+from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, KINDS
 from pipeline.tag import load_rules
 
 # (part, reference): (macro-F1, worst category F1, figures exact, kind accuracy); the
@@ -54,11 +58,6 @@ def test_the_second_and_adjudicated_labellings_follow_the_standard(part: str) ->
     """bench/realset/second/PART.toml (python -m bench.agreement) labels every document of
     the part, and adjudicated/PART.toml only documents of the part, with the standard's kinds,
     categories and figure keys."""
-    import tomllib
-
-    from bench.agreement import REALSET, second_labels
-    from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, KINDS
-
     names = {c.name for c, _ in load_real(REALSET, part)}
     second = second_labels(part)
     adjudicated = tomllib.loads((REALSET / "adjudicated" / f"{part}.toml").read_text("utf-8"))

@@ -50,6 +50,12 @@ def _config(ctx: click.Context) -> Config:
     return config_of(ctx)
 
 
+def _clean_after_kills(config: Config) -> None:
+    """What killed processes left: temp folders, half-written workbooks and mails."""
+    clean_leftover_tmp()
+    clean_partial_files((config.report.dir, config.storage.archive))
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -135,8 +141,7 @@ def run(ctx: click.Context, once: bool, quiet: bool) -> None:
             RunLock(config.service.lock, "run --once", config.campaign.timezone),
             stop_on_signals(stop),
         ):
-            clean_leftover_tmp()  # inside: logged to the file, and --quiet keeps cron silent
-            clean_partial_files((config.report.dir, config.storage.archive))
+            _clean_after_kills(config)  # inside: logged to the file, and --quiet keeps cron silent
             try:
                 result = run_once(config, should_stop=stop.is_set)
             finally:  # group-bot alerts and notices ([[notify]]) go once the poll is done
@@ -179,8 +184,7 @@ def serve(ctx: click.Context) -> None:
     """
     config = _config(ctx)
     with unattended_logging(config.service):
-        clean_leftover_tmp()
-        clean_partial_files((config.report.dir, config.storage.archive))
+        _clean_after_kills(config)
         from pipeline.service.serve import serve as serve_forever  # the scheduler, the mail-out
 
         serve_forever(config)
@@ -357,8 +361,7 @@ def retag_cmd(ctx: click.Context, reread: bool) -> None:
             RunLock(config.service.lock, "retag", config.campaign.timezone),
             stop_on_signals(stop),
         ):
-            clean_leftover_tmp()
-            clean_partial_files((config.report.dir, config.storage.archive))
+            _clean_after_kills(config)
             done, failed = retag(config, should_stop=stop.is_set, reread=reread)
     except AlreadyRunning as exc:
         click.echo(f"mailroll: {exc}", err=True)

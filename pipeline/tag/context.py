@@ -198,8 +198,8 @@ def kind_of(doc: list[Sentence], text: str, rules: Rules, title: str) -> tuple[s
     planned = next((w for w in rules.kind.planned_openings if w in opening), "")
     for source in (heading, title):
         word, is_notice = _last_type_word(source, rules)
-        if word and not is_notice and planned and word in rules.kind.weak_report_titles:
-            return "notice", f"开头说的是要开展的活动：{planned}"
+        if word and planned and not is_notice and word in rules.kind.weak_report_titles:
+            break  # 开展…活动 over an opening "将于……": the opening decides, below
         if word:
             return ("notice", f"标题：{word}") if is_notice else ("report", f"标题：{word}")
     body = [s.text for s in doc if s.role == "body"]

@@ -41,6 +41,7 @@ class Cue:
     applies_to: frozenset[str] = frozenset(CATEGORY_IDS)
     kinds: frozenset[str] = frozenset(KINDS)
     numbers: bool = False
+    spoken: bool = False  # scope "quote": a quoted whole sentence (“……。”) is the cue itself
 
     @cached_property
     def word_index(self) -> PatternIndex[None]:
@@ -155,7 +156,7 @@ _CATEGORY_KEYS = {
 }  # fmt: skip
 _CUE_KEYS = {
     "reason", "words", "with", "not_within", "unless", "scope", "position", "headings",
-    "applies_to", "kinds", "numbers",
+    "applies_to", "kinds", "numbers", "spoken",
 }  # fmt: skip
 _KIND_KEYS = {
     "notice_titles", "report_titles", "notice_phrases", "report_phrases", "weak_report_titles",
@@ -357,4 +358,5 @@ def _cue(reader: _Reader, name: str, table: Any) -> Cue:
         applies_to=reader.ids(where, table, "applies_to", CATEGORY_IDS),
         kinds=reader.ids(where, table, "kinds", KINDS),
         numbers=reader.flag(where, table, "numbers"),
+        spoken=reader.flag(where, table, "spoken"),
     )

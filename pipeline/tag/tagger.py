@@ -11,11 +11,11 @@ boundaries; then each hit is checked against its context, in this order:
    of its paragraph, belongs to that campaign;
 3. the category's own mask (步行街), exclusions (调度) and required context
    (低碳日 with an activity in the same sentence);
-4. a whole sentence someone said, in quotation marks (“大爷，记得……省电。”);
-5. the context cues, in the order of the rules file: planned (将…, 下一步), negated,
-   a problem found, quoted slogan or sign text, closing slogans, purpose clauses and
-   aims, publicity content, things taught to children, appeals to the public;
-6. a phrase that only names an area (绿色办公, 节约用电: the category's `general`)
+4. the context cues, in the order of the rules file: planned (将…, 下一步), negated,
+   a problem found, quoted slogan or sign text, someone's words (a quoted whole
+   sentence: “大爷，记得……省电。”), closing slogans, purpose clauses and aims,
+   publicity content, things taught to children, appeals to the public;
+5. a phrase that only names an area (绿色办公, 节约用电: the category's `general`)
    counts only when its sentence names the unit's own people or a specific practice.
 
 Every kept tag carries its sentence and the phrase that fired; every cancelled
@@ -230,9 +230,6 @@ def _why_not(
         return f"排除词（{excluded}）"
     if rule.require and not _required(rule, s, rules):
         return f"缺少相关的词（{'、'.join(rule.require[:4])}…）"
-    spoken = _spoken_quote(s.text, hit.start, hit.end)
-    if spoken and rule.id in _SPOKEN_APPLIES:
-        return f"引用的话（{spoken}）"
     for cue in rules.cues:
         if rule.id in cue.applies_to and kind in cue.kinds:
             word = _cue_word(cue, s, hit.start, hit.end)
@@ -254,18 +251,6 @@ def _shows_practice(s: Sentence, rules: Rules) -> bool:
         and pattern.spans(s.text)
         for pattern, rule in rules.phrase_index.present(s.text)
     )  # fmt: skip
-
-
-_SPOKEN_APPLIES = frozenset({"green_commute", "power_saving", "green_office", "low_carbon_day"})
-
-
-def _spoken_quote(text: str, start: int, end: int) -> str:
-    """The start of a quotation holding the hit that is someone's whole sentence (“大爷，
-    记得把电源断开，这样既省电又更安全。”): what a person said, not what the unit did."""
-    for o, c in quote_spans(text):
-        if o < start and end <= c and any(p in text[o + 1 : c] for p in "。！？!?"):
-            return text[o : min(c + 1, o + 12)]
-    return ""
 
 
 def _list_item(text: str, clause: tuple[int, int], start: int, end: int) -> tuple[int, int]:
@@ -409,14 +394,18 @@ def _quoted_apart(quotes: Sequence[tuple[int, int]], a: int, b: int, start: int,
 def _quote_cue(cue: Cue, text: str, start: int, end: int) -> str:
     """A hit inside quotation marks with a cue right before the opening mark (or the mark
     itself, 《) or right after the closing one (…”等宣传横幅)."""
-    inside = [(o, c) for o, c in quote_spans(text) if o < start and end <= c]
+    spans = quote_spans(text)
+    inside = [(o, c) for o, c in spans if o < start and end <= c]
     if not inside:
         return ""
+    if cue.spoken:  # someone's whole sentence (“大爷，记得把电源断开，这样既省电。”)
+        said = next((o for o, c in inside if any(p in text[o + 1 : c] for p in "。！？!?")), None)
+        if said is not None:
+            return text[said : said + 12]
     opening, closing = max(inside)  # the innermost quote
-    spans = quote_spans(text)
     if cue.position == "before":
         while True:  # back over earlier quotes in a row: 标识，如“…”“…”“节约每一度电”
-            before = opening - (len(text[:opening]) - len(text[:opening].rstrip("、和及与 ")))
+            before = len(text[:opening].rstrip("、和及与 "))
             earlier = next((o for o, c in spans if c == before - 1), None)
             if earlier is None:
                 break
