@@ -15,6 +15,7 @@ from dataclasses import dataclass
 _SENTENCE_END = "。！？!?；;"
 _CLAUSE_END = "，,；;：:"
 _OPEN = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "〈": "〉"}
+_QUOTE_MARK = re.compile("[" + re.escape("".join(_OPEN) + "".join(_OPEN.values()) + '"') + "]")
 _HEADING_MAX = 50  # a line without closing punctuation and no longer than this is a heading
 _INLINE_HEADING_MAX = 25
 _WRAP_MIN_LINES = 3  # wrapped text has at least this many full-width lines…
@@ -207,7 +208,8 @@ def quote_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     Straight double quotes pair up in order of appearance."""
     spans, stack = [], []
     straight: int | None = None
-    for i, ch in enumerate(sentence):
+    for mark in _QUOTE_MARK.finditer(sentence):  # only the marks, not every character
+        i, ch = mark.start(), mark.group()
         if ch in _OPEN:
             stack.append((ch, i))
         elif stack and ch == _OPEN[stack[-1][0]]:

@@ -145,6 +145,16 @@ class Rules:
         return PatternIndex((p, c) for c in self.categories for p in c.phrases)
 
     @cached_property
+    def cue_index(self) -> PatternIndex[str]:
+        """Every cue's words with the cue's name, indexed: one pass tells which cues can
+        apply in a sentence at all."""
+        return PatternIndex((p, c.name) for c in self.cues for p in c.words)
+
+    def cues_present(self, text: str) -> frozenset[str]:
+        """The names of the cues one of whose words may occur in `text`."""
+        return frozenset(name for _, name in self.cue_index.present(text))
+
+    @cached_property
     def other_index(self) -> PatternIndex[None]:
         """The other campaigns' names ([campaign] other), indexed likewise."""
         return PatternIndex((p, None) for p in self.other_campaigns)

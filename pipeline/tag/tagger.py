@@ -122,10 +122,11 @@ def tag(text: str, rules: Rules, title: str = "") -> Tagging:
             continue
         found: set[str] = set()
         cancelled: dict[str, Dropped] = {}  # the first cancelled hit per category
+        cues = rules.cues_present(s.text)  # once per sentence, not per hit and cue
         for hit in hits:
             if hit.rule.id in found:
                 continue
-            reason = _why_not(hit, s, segmenter, kind, kind_reason, others, rules)
+            reason = _why_not(hit, s, segmenter, kind, kind_reason, others, rules, cues)
             t = Tag(hit.rule.id, s.text, hit.phrase)
             if not reason:
                 kept.append(t)
@@ -206,8 +207,10 @@ def _why_not(
     kind_reason: str,
     others: dict[int, str],
     rules: Rules,
+    cues: frozenset[str],
 ) -> str:
-    """The reason a hit does not count, or "" when it does."""
+    """The reason a hit does not count, or "" when it does. `cues`: the cues with a word in
+    the sentence (the others can only apply through a heading or a spoken quote)."""
     if s.role == "title" and not hit.rule.title_counts:
         return "标题不作为依据"
     if kind == "unrelated":
@@ -231,6 +234,8 @@ def _why_not(
     if rule.require and not _required(rule, s, rules):
         return f"缺少相关的词（{'、'.join(rule.require[:4])}…）"
     for cue in rules.cues:
+        if cue.name not in cues and not cue.spoken and not (cue.headings and s.heading):
+            continue
         if rule.id in cue.applies_to and kind in cue.kinds:
             word = _cue_word(cue, s, hit.start, hit.end)
             if word:
