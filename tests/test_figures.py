@@ -63,6 +63,7 @@ def test_cn_number(text: str, value: int) -> None:
         ("共悬挂宣传横幅11条、标语100余条。", {"banners": 11}),
         ("接受群众现场咨询10余次。", {}),
         ("在市政府办公楼悬挂宣传条幅12个。", {"banners": 12}),
+        ("共摆放各类宣传展板30多幅，悬挂横幅5幅。", {"boards": 30, "banners": 5}),
         ("在“万人签字”环节中，师生踊跃参与。", {}),
         # round 10: "again" is no count; online posts are not activities; 人次 given as 次;
         # two people in a scene are no turnout

@@ -177,7 +177,7 @@ def test_min_evidence_needs_that_many_sentences(tmp_path: Path) -> None:
     path.write_text(RULES.replace('label = "知识竞赛"', 'label = "知识竞赛"\nmin_evidence = 2'))
     rules = load_rules(path)
     assert [t.category for t in tag("节能宣传周总结。组织答题。", rules).tags] == []
-    assert [t.category for t in tag("节能宣传周总结。组织答题。开展竞赛。", rules).tags] == [
+    assert [t.category for t in tag("节能宣传周总结。组织答题。开展知识竞赛。", rules).tags] == [
         "quiz",
         "quiz",
     ]

@@ -83,6 +83,7 @@ for _unit, _own, _key, _other in (
         )
 _UNIT_NOUNS["场次"] = _UNIT_NOUNS["场"]
 _UNIT_NOUNS["个"] = tuple((n, "banners") for n in BANNERS) + _UNIT_NOUNS["个"]  # 条幅12个
+_UNIT_NOUNS["幅"] += tuple((n, "boards") for n in BOARDS)  # 展板30多幅
 _PEOPLE = ("人次", "人", "名", "位")
 _COLUMNS = (
     ("participants", ("人数", "人次", "参与人员", "参加人员")),

@@ -131,12 +131,15 @@ def _document(text: str) -> tuple[Sentence, ...]:
     sentences: list[Sentence] = []
     in_title = True
     line_heading = ""
+    intro = ""  # a paragraph ending in a colon governs the enumerated paragraphs after it
     paragraph = 0
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
         paragraph += 1
+        if not _ENUMERATOR.match(line):
+            intro = ""
         if "\t" in line:  # a table row (the docx reader joins cells with tabs)
             in_title = False
             sentences.append(Sentence(line, len(sentences), paragraph, "body", line_heading))
@@ -154,7 +157,7 @@ def _document(text: str) -> tuple[Sentence, ...]:
         if len(parts) > 1 and len(parts[0]) <= _INLINE_HEADING_MAX and _ENUMERATOR.match(parts[0]):
             lead = parts[0]
         for n, part in enumerate(parts):
-            governing = " ".join(h for h in (line_heading, lead) if h)
+            governing = " ".join(h for h in (line_heading, intro, lead) if h)
             sentences.append(
                 Sentence(
                     part,
@@ -165,6 +168,8 @@ def _document(text: str) -> tuple[Sentence, ...]:
                     lead=n == 0 and bool(lead),
                 )
             )
+        if line[-1] in "：:" and not _ENUMERATOR.match(line):
+            intro = parts[-1]  # "…将开展以下活动：" then 一是…二是…
     return tuple(sentences)
 
 

@@ -120,6 +120,7 @@ class Rules:
     other_campaigns: tuple[Pattern, ...] = ()
     kind: KindRules = KindRules()
     general: GeneralRule = GeneralRule()
+    unit_name_endings: tuple[str, ...] = ()  # 公共交通|集团: a phrase inside a unit's name
 
     def label(self, category: str) -> str:
         return next((c.label for c in self.categories if c.id == category), category)
@@ -265,9 +266,11 @@ def load_rules(path: Path) -> Rules:
         raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
     reader = _Reader(path, source)
     for key in data:
-        if key not in ("campaign", "kind", "cues", "general", "categories"):
+        if key not in ("campaign", "kind", "cues", "general", "unit_names", "categories"):
             raise reader.fail(
-                key, None, f"unknown table [{key}]; use campaign, kind, cues, general, categories"
+                key,
+                None,
+                f"unknown table [{key}]; use campaign, kind, cues, general, unit_names, categories",
             )
     campaign = _table(reader, data, "campaign")
     reader.check_keys("campaign", campaign, _CAMPAIGN_KEYS)
@@ -276,6 +279,8 @@ def load_rules(path: Path) -> Rules:
     cues = tuple(_cue(reader, name, t) for name, t in _table(reader, data, "cues").items())
     general = _table(reader, data, "general")
     reader.check_keys("general", general, _GENERAL_KEYS)
+    unit_names = _table(reader, data, "unit_names")
+    reader.check_keys("unit_names", unit_names, {"endings"})
     categories = _table(reader, data, "categories")
     if not categories:
         raise reader.fail("categories", None, "no [categories.<id>] tables")
@@ -294,6 +299,7 @@ def load_rules(path: Path) -> Rules:
             if "practices_of" in general
             else frozenset(),
         ),
+        unit_name_endings=reader.texts("unit_names", unit_names, "endings"),
     )
 
 

@@ -226,6 +226,9 @@ def _why_not(
     mask = _covering(rule.mask, s.text, hit.start, hit.end)
     if mask:
         return f"词义不同（{mask}）"
+    suffix = next((w for w in rules.unit_name_endings if s.text.startswith(w, hit.end)), "")
+    if suffix:
+        return f"单位名称的一部分（{hit.phrase}{suffix}）"
     clause = clause_at(s.text, hit.start)
     item = _list_item(s.text, clause, hit.start, hit.end)
     excluded = _first(rule.exclude, strip_enumerator(s.text[item[0] : item[1]]))
@@ -241,21 +244,32 @@ def _why_not(
             if word:
                 return f"{cue.reason}（{word}）"
     general = hit.written in rule.general and kind in rules.general.kinds
-    if general and not _shows_practice(s, rules):
+    if general and not _shows_practice(s, rules, clause, hit.start):
         return f"{rules.general.reason}（{hit.phrase}）"
     return ""
 
 
-def _shows_practice(s: Sentence, rules: Rules) -> bool:
+def _shows_practice(s: Sentence, rules: Rules, clause: tuple[int, int], at: int) -> bool:
     """Whether a sentence says who at the unit does something or how ([general] needs), or
-    names a specific practice (停开空调, 双面打印), not only an area (节约用电, 绿色办公)."""
+    names a specific practice (停开空调, 双面打印), not only an area (节约用电, 绿色办公).
+
+    A practice listed beside the hit in one enumeration (推介节能、节电、节水、新能源汽车等产品)
+    is one more area of that list, so it shows nothing: only practices outside the hit's
+    clause, or in it but not joined to it by 、, count."""
     if _first(rules.general.needs, s.text):
         return True
     return any(
         rule.id in rules.general.practices_of and pattern.text not in rule.general
-        and pattern.spans(s.text)
+        and any(not _listed_together(s.text, clause, at, a) for a, _ in pattern.spans(s.text))
         for pattern, rule in rules.phrase_index.present(s.text)
     )  # fmt: skip
+
+
+def _listed_together(text: str, clause: tuple[int, int], at: int, other: int) -> bool:
+    """Whether the phrases at `at` and `other` are items of one enumeration: both in `clause`
+    with a 、 between them."""
+    a, b = sorted((at, other))
+    return clause[0] <= a and b <= clause[1] and "、" in text[a:b]
 
 
 def _list_item(text: str, clause: tuple[int, int], start: int, end: int) -> tuple[int, int]:
