@@ -145,11 +145,14 @@ def other_campaign(doc: list[Sentence], rules: Rules) -> dict[int, str]:
 
 
 def other_name(text: str, rules: Rules) -> str:
-    """The first other campaign named in `text` (not overlapping a word of this campaign)."""
+    """The first other campaign named in `text`. A name written out in full in the rules
+    (世界无车日, 绿色出行宣传月) always is one; a generic one (世界…日, …宣传月) only when it
+    does not hold a word of this campaign (节能宣传月)."""
     for pattern, _ in rules.other_index.present(text):
+        named = len(pattern.parts) == 1 and not (pattern.leading_gap or pattern.trailing_gap)
         for a, b in pattern.spans(text):
             name = text[a:b]
-            if not any(w in name for w in rules.campaign) and not _own_generic(name):
+            if named or (not any(w in name for w in rules.campaign) and not _own_generic(name)):
                 return name.strip('“”"‘’（）() ')
     return ""
 
