@@ -321,3 +321,24 @@ def test_another_campaigns_report_under_a_cover_note_never_counts(workspace: Wor
     assert {r["文件"]: r["材料类型"] for r in rows} == {"正文": "报告", "总结.docx": "无关"}
     assert {r["计入情况"] for r in rows} == {"无关，不计入"}
     assert all(r["横幅(条)"] is None for r in rows)
+
+
+def test_a_weak_category_resting_on_one_sentence_is_marked_for_review(
+    workspace: Workspace,
+) -> None:
+    """绿色办公, 节约用电 and 绿色出行 ticks with a single evidence sentence are wrong about one
+    time in three on unseen reports: 明细 marks them 待核; two sentences or more need no mark,
+    nor does a category the rules do not ask it for (收看直播)."""
+    body = ("五宝镇组织干部职工收看节能宣传周启动仪式直播。机关推行双面打印，减少纸张使用。"
+            "办公区域随手关灯。全镇机关空调温度不低于26℃。")  # fmt: skip
+    workspace.add(
+        make_mail(sender="wubao@jiangbei.example", subject="五宝镇节能宣传周工作总结", body=body,
+                  date=at(16), message_id="<wb-review@x>")
+    )  # fmt: skip
+    processed(workspace)
+    rows = table(report(workspace), "明细")
+    row = next(r for r in rows if r["发件地址"] == "wubao@jiangbei.example")
+    evidence = str(row["分类依据"])
+    assert "【绿色办公·待核】机关推行双面打印" in evidence
+    assert "【节约用电】" in evidence and "节约用电·待核" not in evidence  # two sentences
+    assert "【收看直播】" in evidence

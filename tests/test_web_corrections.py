@@ -178,3 +178,17 @@ def test_a_correction_or_its_undo_makes_the_cumulative_workbook_stale(workspace:
         assert cumulative_stale(store)
     finally:
         store.close()
+
+
+def test_the_mail_page_marks_a_weak_tick_resting_on_one_sentence(editor) -> None:  # type: ignore[no-untyped-def]
+    """As in 明细: 绿色办公 on one sentence is 待核 on the mail's page; 节约用电 on two is not."""
+    ws, client = editor
+    body = ("五宝镇机关推行双面打印，减少纸张使用。办公区域随手关灯。"
+            "全镇机关空调温度不低于26℃。")  # fmt: skip
+    ws.add(make_mail(sender="wubao@jiangbei.example", subject="五宝镇节能周小结", body=body,
+                     date=at(16), message_id="<wb-page@x>"))  # fmt: skip
+    run_once(ws.config)
+    sha = mail_sha(client.get("/unit/wubao").text, "五宝镇节能周小结")
+    page = html.unescape(client.get(f"/mail/{sha}").text)
+    assert "【绿色办公·待核】五宝镇机关推行双面打印" in page
+    assert "【节约用电】办公区域随手关灯" in page and "节约用电·待核" not in page

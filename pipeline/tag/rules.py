@@ -87,6 +87,7 @@ class CategoryRule:
     min_evidence: int = 1
     general: frozenset[str] = frozenset()  # phrases naming a whole area (绿色办公, 节水)
     title_counts: bool = False  # the title may be evidence (开展全国低碳日宣传活动)
+    review_single: bool = False  # a tick resting on one sentence is marked 待核 in 明细
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class Rules:
 
 _CATEGORY_KEYS = {
     "label", "phrases", "mask", "exclude", "require", "require_any_phrase", "carry", "figures",
-    "min_evidence", "general", "title_counts",
+    "min_evidence", "general", "title_counts", "review_single",
 }  # fmt: skip
 _CUE_KEYS = {
     "reason", "words", "with", "not_within", "unless", "scope", "position", "headings",
@@ -347,6 +348,7 @@ def _category(reader: _Reader, cid: str, table: Any) -> CategoryRule:
         min_evidence=min_evidence,
         general=frozenset(general),
         title_counts=reader.flag(where, table, "title_counts"),
+        review_single=reader.flag(where, table, "review_single"),
     )
 
 
