@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import sys
 import time
 import tomllib
@@ -174,6 +175,27 @@ def score(outcomes: list[Outcome], figures_on_reports: bool = False) -> dict[str
     }
 
 
+_HEADLINE = ("macro_f1", "figures_exact", "kind_accuracy")
+
+
+def intervals(
+    outcomes: list[Outcome], figures_on_reports: bool = False, rounds: int = 1000, seed: int = 0
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The 2.5th and 97.5th percentiles of the headline scores over `rounds` resamples of
+    the documents (drawn with replacement, as many as there are): a difference between
+    two rounds smaller than this spread may be the luck of the draw."""
+    rng = random.Random(seed)
+    samples: dict[str, list[float]] = {key: [] for key in _HEADLINE}
+    for _ in range(rounds):
+        drawn = rng.choices(outcomes, k=len(outcomes))
+        result = score(drawn, figures_on_reports)
+        for key in _HEADLINE:
+            samples[key].append(float(result[key]))  # type: ignore[arg-type]
+    low = {k: sorted(v)[int(0.025 * rounds)] for k, v in samples.items()}
+    high = {k: sorted(v)[int(0.975 * rounds) - 1] for k, v in samples.items()}
+    return low, high
+
+
 def _exact_share(outcomes: list[Outcome]) -> float:
     if not outcomes:
         return 1.0
@@ -246,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
         "disagreed (bench/realset/adjudicated/)",
     )
     parser.add_argument("--errors", action="store_true", help="list every wrong document")
+    parser.add_argument(
+        "--ci",
+        action="store_true",
+        help="95%% intervals of macro-F1, figures exact and kind (documents resampled "
+        "1000 times): how far a score may move by the luck of which documents are in the set",
+    )
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/NAME.json)")
     args = parser.parse_args(argv)
 
@@ -272,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
         print("--errors lists the fit part only (the check part is never read)", file=sys.stderr)
     print(f"{name}: {len(cases)} documents in {elapsed:.1f} s\n")
     print(table(result))
+    if args.ci:
+        low, high = intervals(outcomes, figures_on_reports=args.real)
+        print("\n95% interval (documents resampled 1000 times): " + ", ".join(
+            f"{key} {low[key]:.3f}–{high[key]:.3f}" for key in low))  # fmt: skip
     if args.errors:
         print()
         for e in wrong:

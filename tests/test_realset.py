@@ -14,7 +14,7 @@ import pytest
 
 from bench.ablate import RULES, dump_toml
 from bench.agreement import REALSET, second_labels
-from bench.evaluate import REPO, load_real, run, score
+from bench.evaluate import REPO, Outcome, intervals, load_real, run, score
 from pipeline.models import CATEGORY_IDS, FIGURE_KEYS, KINDS
 from pipeline.tag import load_rules
 
@@ -75,3 +75,18 @@ def test_ablation_rewrites_the_rules_file_without_losing_anything() -> None:
     the written file must load to the same rules, or every ablation row would be wrong."""
     data = tomllib.loads(RULES.read_text(encoding="utf-8"))
     assert tomllib.loads(dump_toml(data)) == data
+
+
+def test_the_intervals_hold_the_score_and_shrink_to_it_when_every_document_is_right() -> None:
+    """evaluate.py --ci: resampling the documents gives an interval around the score; a set
+    the tagger gets wholly right has no spread at all."""
+    rules = load_rules(REPO / "rules" / "categories.toml")
+    outcomes = run(load_real(REPO / "bench" / "realset", "check"), rules)
+    result = score(outcomes, figures_on_reports=True)
+    low, high = intervals(outcomes, figures_on_reports=True, rounds=200)
+    for key in ("macro_f1", "figures_exact", "kind_accuracy"):
+        assert low[key] <= result[key] <= high[key]  # type: ignore[operator]
+        assert low[key] < high[key]
+    perfect = [Outcome(o.case, o.case.kind, o.case.categories, o.case.figures) for o in outcomes]
+    low, high = intervals(perfect, figures_on_reports=True, rounds=50)
+    assert low == high == {"macro_f1": 1.0, "figures_exact": 1.0, "kind_accuracy": 1.0}
