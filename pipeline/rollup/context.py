@@ -25,7 +25,6 @@ class Context:
         self.archive = config.storage.archive.resolve()
         self.archive_from_book = Path(os.path.relpath(self.archive, out_dir.resolve())).as_posix()
         self.labels = {c.id: c.label for c in book.rules.categories}
-        self.review_single = {c.id for c in book.rules.categories if c.review_single}
         self.asked = list(scope.campaign.categories)
         self.units = roster_order(book)
         subs = data.subs

@@ -8,7 +8,6 @@ reason in 计入情况; 待处理 also lists mail outside the campaign's window.
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -211,12 +210,11 @@ def _evidence(ctx: Context, tags: list[list[str]]) -> str:
     (`review_single`: 绿色办公, 节约用电, 绿色出行, 低碳日活动) and that rests on one sentence is
     marked 待核: on reports never tuned on, such ticks are wrong about one time in three."""
     first: dict[str, str] = {}
-    count: Counter[str] = Counter()
     for category, sentence, _phrase in tags:
         first.setdefault(category, sentence)
-        count[category] += 1
+    review = ctx.book.rules.to_review(c for c, _, _ in tags)
     return "\n".join(
-        f"【{ctx.label(c)}{'·待核' if c in ctx.review_single and count[c] == 1 else ''}】"
+        f"【{ctx.label(c)}{'·待核' if c in review else ''}】"
         f"{s if len(s) <= MAX_EVIDENCE else s[: MAX_EVIDENCE - 1] + '…'}"
         for c, s in first.items()
     )

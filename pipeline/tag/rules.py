@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -128,6 +129,13 @@ class Rules:
 
     def category(self, category: str) -> CategoryRule | None:
         return next((c for c in self.categories if c.id == category), None)
+
+    def to_review(self, evidence: Iterable[str]) -> frozenset[str]:
+        """Of a document's evidence (one category id per kept sentence), the categories
+        that rest on one sentence and whose rules ask for that to be marked 待核
+        (`review_single`)."""
+        count = Counter(evidence)
+        return frozenset(c.id for c in self.categories if c.review_single and count[c.id] == 1)
 
     @cached_property
     def words(self) -> tuple[str, ...]:

@@ -183,13 +183,6 @@ class MailPage:
     ignored: bool
 
 
-def _review(book: Rulebook, categories: list[str]) -> set[str]:
-    """The categories resting on one evidence sentence that the rules mark 待核
-    (`review_single`), as the workbook's 明细 does."""
-    asked = {c.id for c in book.rules.categories if c.review_single}
-    return {c for c in asked if categories.count(c) == 1}
-
-
 def mail_page(store: Store, config: Config, book: Rulebook, sha: str) -> MailPage | None:
     """邮件: one mail, its documents with the evidence marked, figures, attachments."""
     mail = fixes_db.mail_row(store, sha)
@@ -210,7 +203,7 @@ def mail_page(store: Store, config: Config, book: Rulebook, sha: str) -> MailPag
                 "categories": json.loads(doc.categories),
                 "figures": json.loads(doc.figures),
                 "evidence": [(c, s) for c, s, _ in tags],
-                "review": _review(book, [c for c, _, _ in tags]),
+                "review": book.rules.to_review(c for c, _, _ in tags),
                 "segments": highlight(text, [s for _, s, _ in tags]),
             }
         )
