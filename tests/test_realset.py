@@ -21,10 +21,10 @@ from pipeline.tag import load_rules
 # (part, reference): (macro-F1, worst category F1, figures exact, kind accuracy); the
 # reference is the first labels or, where two labellings disagreed, the adjudicated ones
 FLOORS = {
-    ("fit", "first"): (0.920, 0.873, 0.911, 0.962),
-    ("check", "first"): (0.853, 0.773, 0.785, 0.949),
-    ("fit", "adjudicated"): (0.919, 0.867, 0.913, 0.975),
-    ("check", "adjudicated"): (0.864, 0.785, 0.785, 0.953),
+    ("fit", "first"): (0.920, 0.870, 0.907, 0.960),
+    ("check", "first"): (0.849, 0.774, 0.777, 0.948),
+    ("fit", "adjudicated"): (0.918, 0.862, 0.909, 0.973),
+    ("check", "adjudicated"): (0.863, 0.785, 0.777, 0.951),
 }
 
 
