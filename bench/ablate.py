@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bench.evaluate import REPO, load_cases, load_real, run, score
 from pipeline.tag import load_rules
+from pipeline.tag.patterns import GAP
 
 RULES = REPO / "rules" / "categories.toml"
 _LISTS = ("exclude", "mask", "require", "general")
@@ -61,32 +62,35 @@ def dump_toml(data: dict) -> str:
 
 
 def variants(data: dict, words: bool, texts: str) -> Iterator[tuple[str, dict]]:
-    """(description, rules data without one cue, list or word)."""
+    """(description, rules data without one cue, list or word). Only words that occur in
+    `texts` are tried one by one: the others cannot change a score there."""
     for name in data["cues"]:
-        d = copy.deepcopy(data)
-        del d["cues"][name]
-        yield f"cue {name}", d
+        yield f"cue {name}", _without(data, "cues", name)
     for cid, cat in data["categories"].items():
         for key in _LISTS:
-            if not cat.get(key):
-                continue
-            d = copy.deepcopy(data)
-            del d["categories"][cid][key]
-            yield f"{cid}.{key}", d
-            if not words:
-                continue
-            for i, word in enumerate(cat[key]):
-                if all(part in texts for part in word.split("…") if part):
-                    d = copy.deepcopy(data)
-                    del d["categories"][cid][key][i]
-                    yield f"{cid}.{key} {word}", d
-    if words:
-        for name, cue in data["cues"].items():
-            for i, word in enumerate(cue.get("words", [])):
-                if all(part in texts for part in word.split("…") if part):
-                    d = copy.deepcopy(data)
-                    del d["cues"][name]["words"][i]
-                    yield f"cue {name} {word}", d
+            if cat.get(key):
+                yield f"{cid}.{key}", _without(data, "categories", cid, key)
+                for i, word in enumerate(cat[key] if words else ()):
+                    if _occurs(word, texts):
+                        yield f"{cid}.{key} {word}", _without(data, "categories", cid, key, i)
+    for name, cue in data["cues"].items():
+        for i, word in enumerate(cue.get("words", []) if words else ()):
+            if _occurs(word, texts):
+                yield f"cue {name} {word}", _without(data, "cues", name, "words", i)
+
+
+def _without(data: dict, *path: str | int) -> dict:
+    """A copy of the rules data with the item at `path` taken out."""
+    copied = copy.deepcopy(data)
+    node = copied
+    for key in path[:-1]:
+        node = node[key]
+    del node[path[-1]]
+    return copied
+
+
+def _occurs(word: str, texts: str) -> bool:
+    return all(part in texts for part in word.split(GAP) if part)
 
 
 def scores(path: Path, sets: dict[str, list]) -> dict[str, tuple[float, float, float]]:

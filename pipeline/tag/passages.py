@@ -138,7 +138,8 @@ def _document(text: str) -> tuple[Sentence, ...]:
         if not line:
             continue
         paragraph += 1
-        if not _ENUMERATOR.match(line):
+        enumerated = bool(_ENUMERATOR.match(line))
+        if not enumerated:
             intro = ""
         if "\t" in line:  # a table row (the docx reader joins cells with tabs)
             in_title = False
@@ -168,7 +169,7 @@ def _document(text: str) -> tuple[Sentence, ...]:
                     lead=n == 0 and bool(lead),
                 )
             )
-        if line[-1] in "：:" and not _ENUMERATOR.match(line):
+        if line[-1] in "：:" and not enumerated:
             intro = parts[-1]  # "…将开展以下活动：" then 一是…二是…
     return tuple(sentences)
 

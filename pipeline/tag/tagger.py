@@ -312,8 +312,8 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
         return _quote_cue(cue, text, start, end)
     region = (0, len(text)) if cue.scope == "sentence" else clause_at(text, start)
     if cue.position == "opens":  # a purpose carried on from an earlier clause governs it too
-        opening = _purpose_opening(text, start)
-        region = (opening, region[1]) if opening is not None else region
+        carried = next((o for o, p, q in _purpose_clauses(text) if p <= start < q), None)
+        region = (carried, region[1]) if carried is not None else region
     chunk = text[region[0] : region[1]]
     words = cue.present(chunk)
     if not words and not (cue.headings and cue.position == "before" and s.heading):
@@ -334,7 +334,7 @@ def _cue_word(cue: Cue, s: Sentence, start: int, end: int) -> str:
             a, b = a + region[0], b + region[0]
             if inside_any(cue.not_within, text, a, b) or _quoted_apart(quotes, a, b, start, end):
                 continue
-            if any(p <= a < q and not p <= start < q for p, q in purposes):
+            if any(p <= a < q and not p <= start < q for _, p, q in purposes):
                 continue  # 为培养学生……, 学校组织教职工……: the purpose governs only itself
             if (
                 (cue.position == "before" and a < start)
@@ -378,37 +378,23 @@ _PURPOSE_VERBS = (
 
 @functools.lru_cache(maxsize=4096)  # asked for every hit and sentence-wide cue
 @functools.lru_cache(maxsize=4096)
-def _purpose_clauses(sentence: str) -> tuple[tuple[int, int], ...]:
-    """The clauses of a sentence that state a purpose (为营造……, 让……, 旨在……), each with the
-    clauses that carry it on without a subject of their own (为深入宣传……，引导干部职工……，
-    推动大家在节水、节电等方面……，6月13日，中心举办了……: the first three)."""
-    out: list[tuple[int, int]] = []
+def _purpose_clauses(sentence: str) -> tuple[tuple[int, int, int], ...]:
+    """The clauses of a sentence that state a purpose (为营造……, 让……, 旨在……), as (opening,
+    start, end): a purpose clause opens at its own start, and the clauses that carry it on
+    without a subject of their own open where it does (为深入宣传……，引导干部职工……，推动大家
+    在节水、节电等方面……，6月13日，中心举办了……: the first three). A purpose comes before its
+    main clause, so the last clause is never one."""
+    out: list[tuple[int, int, int]] = []
     spans = clause_spans(sentence)
-    chained = False
-    for n, (a, b) in enumerate(spans):
+    for a, b in spans[:-1]:
         clause = strip_enumerator(sentence[a:b]).lstrip()
-        purpose = clause.startswith(_PURPOSE) or (
+        if clause.startswith(_PURPOSE) or (
             clause.startswith("为") and clause[1:].startswith(_PURPOSE_VERBS)
-        )
-        chained = (purpose or (chained and clause.startswith(_PURPOSE_VERBS))) and n < len(
-            spans
-        ) - 1  # a purpose comes before its main clause
-        if chained:
-            out.append((a, b))
+        ):
+            out.append((a, a, b))
+        elif out and out[-1][2] + 1 == a and clause.startswith(_PURPOSE_VERBS):
+            out.append((out[-1][0], a, b))  # carried on
     return tuple(out)
-
-
-def _purpose_opening(sentence: str, at: int) -> int | None:
-    """Where the purpose that governs the clause at `at` opens, if that clause carries on a
-    purpose begun in an earlier clause (…，推动大家节水节电，…)."""
-    chain = _purpose_clauses(sentence)
-    here = next((n for n, (a, b) in enumerate(chain) if a <= at <= b), None)
-    if here is None:
-        return None
-    first = here
-    while first > 0 and chain[first - 1][1] + 1 == chain[first][0]:
-        first -= 1
-    return chain[first][0] if first < here else None
 
 
 def _right_after(text: str, end: int, a: int) -> bool:
