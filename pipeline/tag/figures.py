@@ -145,8 +145,8 @@ def counts(text: str) -> list[Count]:
     out = []
     for m in _COUNT.finditer(text):
         start, end, unit = m.start(), m.end(), m.group("unit")
-        if start and text[start - 1] in _NOT_AFTER:
-            continue
+        if start and text[start - 1] in _NOT_AFTER and text[start - 2 : start] != "达到":
+            continue  # 10到20人 is a range; 达到1000余人 is a count
         if start > 1 and text[start - 1] in ",，" and text[start - 2].isdigit():
             continue  # the tail of 3,500 or 3，500 that the grouped form did not take
         if start and text[start - 1] in _NOT_AFTER_CN and not text[start].isdigit():
