@@ -178,7 +178,9 @@ def _own_generic(name: str) -> bool:
 
 
 # a list number right before 宣传周 (1.宣传周期间, （一）宣传周期间, 一是宣传周期间) names nothing
-_LIST_MARK = re.compile(r"(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]|[一二三四五六七八九十]{1,2}是)\s*$")
+_LIST_MARK = re.compile(
+    r"(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]|[一二三四五六七八九十]{1,2}是)\s*$"
+)
 
 
 def other_clause(sentence: str, pos: int, rules: Rules) -> str:
