@@ -168,6 +168,12 @@ _OWN_BEFORE = (
 )  # fmt: skip
 
 
+# a list number right before 宣传周 (1.宣传周期间, （一）宣传周期间, 一是宣传周期间) names nothing
+_LIST_MARK = re.compile(
+    r"(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]|[一二三四五六七八九十]{1,2}是)\s*$"
+)
+
+
 def _own_generic(name: str) -> bool:
     """宣传周期间, 本届宣传周, 学校紧扣宣传周: this campaign named without its words."""
     for generic in ("宣传周", "宣传月", "活动月", "活动周"):
@@ -175,12 +181,6 @@ def _own_generic(name: str) -> bool:
             before = _LIST_MARK.sub("", name[: -len(generic)]).strip('“”"‘’（）() ')
             return not before or before.endswith(_OWN_BEFORE)
     return False
-
-
-# a list number right before 宣传周 (1.宣传周期间, （一）宣传周期间, 一是宣传周期间) names nothing
-_LIST_MARK = re.compile(
-    r"(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）.．、]|[一二三四五六七八九十]{1,2}是)\s*$"
-)
 
 
 def other_clause(sentence: str, pos: int, rules: Rules) -> str:
