@@ -64,6 +64,9 @@ def test_cn_number(text: str, value: int) -> None:
         ("接受群众现场咨询10余次。", {}),
         ("在市政府办公楼悬挂宣传条幅12个。", {"banners": 12}),
         ("共摆放各类宣传展板30多幅，悬挂横幅5幅。", {"boards": 30, "banners": 5}),
+        # round 19: 达到 before a count is no range; 10到20人 still is one
+        ("活动参与人员达到1000余人。", {"participants": 1000}),
+        ("每场活动安排10到20人。", {}),
         ("在“万人签字”环节中，师生踊跃参与。", {}),
         # round 10: "again" is no count; online posts are not activities; 人次 given as 次;
         # two people in a scene are no turnout
